@@ -1,0 +1,37 @@
+"""Global weights, optimizer state and counters in one file, replaced atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+CHECKPOINT_FILE = "checkpoint.npz"
+
+
+def save_checkpoint(directory: Path, model: keras.Model, optimizer: keras.optimizers.Optimizer, state: dict[str, Any]) -> Path:
+    """One `.npz` holds everything, so weights, optimizer slots and counters always belong together."""
+    directory.mkdir(parents=True, exist_ok=True)
+    arrays = {f"model/{i}": np.asarray(w) for i, w in enumerate(model.get_weights())}
+    arrays.update({f"optimizer/{i}": np.asarray(v) for i, v in enumerate(optimizer.variables)})
+    arrays["state"] = np.array(json.dumps(state))
+    path = directory / CHECKPOINT_FILE
+    tmp = directory / f".{CHECKPOINT_FILE}.tmp"
+    with tmp.open("wb") as f:
+        np.savez(f, **arrays)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def load_checkpoint(path: Path) -> tuple[list[np.ndarray], list[np.ndarray], dict[str, Any]]:
+    with np.load(path) as data:
+        model = [data[f"model/{i}"] for i in range(sum(k.startswith("model/") for k in data.files))]
+        optim = [data[f"optimizer/{i}"] for i in range(sum(k.startswith("optimizer/") for k in data.files))]
+        state = json.loads(str(data["state"]))
+    return model, optim, state

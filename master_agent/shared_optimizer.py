@@ -1,0 +1,59 @@
+"""The one Adam optimizer all workers push through, guarded by a lock."""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+import keras
+import tensorflow as tf
+
+
+class SharedOptimizer:
+    """Applies gradients to the global model's variables, one update at a time.
+
+    The optimizer and all its slot variables are built here, before any worker starts, and the apply
+    step is a `tf.function` traced here too: no worker thread ever creates a variable or a graph.
+    """
+
+    def __init__(self, global_model: keras.Model, learning_rate: float) -> None:
+        self.lock = threading.Lock()
+        self.variables = list(global_model.trainable_variables)
+        self.optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
+        self.optimizer.build(self.variables)
+        spec = [tf.TensorSpec(v.shape, v.dtype) for v in self.variables]
+        self._apply = tf.function(self._apply_graph, input_signature=[spec])
+        self._apply.get_concrete_function()
+        self.updates = 0
+
+    def _apply_graph(self, grads):
+        self.optimizer.apply(grads, self.variables)
+
+    def apply(self, grads: list, then: Callable[[], None] | None = None) -> None:
+        """Apply `grads`, then run `then` (a worker's weight pull) under the same lock: a consistent snapshot."""
+        with self.lock:
+            self._apply(grads)
+            self.updates += 1
+            if then is not None:
+                then()
+
+    @property
+    def iterations(self) -> int:
+        return int(self.optimizer.iterations.numpy())
+
+
+class StepCounter:
+    """Global environment-step counter shared by the workers; no increment is lost."""
+
+    def __init__(self, start: int = 0) -> None:
+        self._lock = threading.Lock()
+        self._value = start
+
+    def add(self, steps: int) -> int:
+        with self._lock:
+            self._value += steps
+            return self._value
+
+    @property
+    def value(self) -> int:
+        return self._value

@@ -1,0 +1,192 @@
+"""Command line: parse, validate, hand a RunConfig to the trainer or the curve viewer."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter hides the progress lines
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad input: reported as one line on stderr with exit status 2."""
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    value = positive_float(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
+    return value
+
+
+def finite_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"must be finite, got {text}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got '{text}'") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse prints usage plus the error; the project's rule is one clear line, exit 2."""
+
+    def error(self, message: str):
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from worker import Hyperparams
+
+    hp = Hyperparams()
+    p = OneLineParser(
+        prog="run.py",
+        description="Train A3C (threaded workers) on a gymnasium game, or view saved reward curves.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    mode = p.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--game", help="gymnasium id (CartPole-v1, ALE/Pong-v5) or a short Atari name (SpaceInvaders)")
+    mode.add_argument("--plot", nargs="+", metavar="RUN_DIR", help="draw and compare the reward curves of saved runs")
+
+    train = p.add_argument_group("training")
+    train.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1, help="worker threads")
+    train.add_argument("--envs-per-worker", type=positive_int, default=hp.envs_per_worker,
+                       help="environments each worker steps side by side (one network call acts for all)")
+    train.add_argument("--max-steps", type=positive_int, help="stop after this many environment steps (all workers)")
+    train.add_argument("--max-episodes", type=positive_int, help="stop after this many finished episodes")
+    train.add_argument("--max-seconds", type=positive_float, help="stop after this many seconds of training")
+    train.add_argument("--target-reward", type=finite_float,
+                       help="stop when the mean return of the last 100 episodes reaches this "
+                            "(default: the game's reward_threshold, 475 for CartPole-v1)")
+    train.add_argument("--seed", type=non_negative_int, default=0, help="seed for weights, environments and sampling")
+    train.add_argument("--lr", type=positive_float, default=1e-3, help="Adam learning rate")
+    train.add_argument("--gamma", type=fraction, default=hp.gamma, help="discount factor")
+    train.add_argument("--t-max", type=positive_int, default=hp.t_max, help="steps per environment per update")
+    train.add_argument("--entropy-beta", type=non_negative_float, default=hp.entropy_beta, help="entropy bonus weight")
+    train.add_argument("--value-coef", type=positive_float, default=hp.value_coef, help="value loss weight")
+    train.add_argument("--max-grad-norm", type=positive_float, default=hp.max_grad_norm,
+                       help="clip gradients to this global norm")
+    train.add_argument("--runs-dir", default="runs", help="where run directories are created")
+
+    plot = p.add_argument_group("viewing curves (with --plot)")
+    plot.add_argument("--out", help="PNG to write (default: rewards-compare.png in the first run directory)")
+    plot.add_argument("--show", action="store_true", help="also open a window, where a display exists")
+    return p
+
+
+def train(args: argparse.Namespace) -> int:
+    from envs import GameError, resolve_game
+    from master_agent import MasterAgent, RunConfig, RunDirError
+    from models.factory import ModelError
+    from worker import Hyperparams
+
+    try:
+        game = resolve_game(args.game)
+    except GameError as exc:
+        raise UsageError(str(exc)) from None
+    target = args.target_reward if args.target_reward is not None else game.reward_threshold
+    config = RunConfig(
+        game=game.game_id,
+        workers=args.workers,
+        learning_rate=args.lr,
+        hyperparams=Hyperparams(
+            gamma=args.gamma,
+            t_max=args.t_max,
+            envs_per_worker=args.envs_per_worker,
+            entropy_beta=args.entropy_beta,
+            value_coef=args.value_coef,
+            max_grad_norm=args.max_grad_norm,
+        ),
+        max_steps=args.max_steps,
+        max_episodes=args.max_episodes,
+        max_seconds=args.max_seconds,
+        target_reward=target,
+        seed=args.seed,
+        runs_dir=args.runs_dir,
+    )
+    if len(game.obs_shape) != 1:
+        raise UsageError(f"'{game.game_id}' has image observations; image networks are not available yet")
+    try:
+        master = MasterAgent(config, game)
+    except (RunDirError, ModelError) as exc:
+        raise UsageError(str(exc)) from None
+    return master.train().exit_code
+
+
+def plot(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from plots import CurveError, draw_reward_curves, read_episodes
+
+    try:
+        runs = [(Path(d).name, read_episodes(d)) for d in args.plot]
+    except CurveError as exc:
+        raise UsageError(str(exc)) from None
+    out = Path(args.out) if args.out else Path(args.plot[0]) / "rewards-compare.png"
+    if out.suffix.lower() != ".png":
+        raise UsageError(f"--out must name a .png file, got '{out}'")
+    if not out.parent.is_dir():
+        raise UsageError(f"--out: directory '{out.parent}' does not exist")
+    draw_reward_curves(runs, out, show=args.show)
+    print(f"wrote {out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.plot is not None:
+            return plot(args)
+        return train(args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

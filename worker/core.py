@@ -1,0 +1,143 @@
+"""What a worker computes: act, collect a rollout, returns, loss and gradients.
+
+Nothing here knows how it is run (a thread today); `worker.thread.WorkerAgent` is the harness.
+Every TensorFlow call is a `tf.function` with a fixed input signature, traced once in the constructor
+(on the caller's thread, before any worker starts) so that no call retraces and no thread builds a graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import tensorflow as tf
+from gymnasium.vector import VectorEnv
+
+from memory import Rollout, n_step_returns
+from worker.hyperparams import Hyperparams
+from worker.loss import a3c_loss
+
+
+@dataclass(frozen=True)
+class Episode:
+    episode_return: float
+    length: int
+
+
+class WorkerCore:
+    def __init__(
+        self,
+        local_model: keras.Model,
+        global_variables: list,
+        env: VectorEnv,
+        hp: Hyperparams,
+        seed: int,
+    ) -> None:
+        self.model = local_model
+        self.env = env
+        self.hp = hp
+        self.num_envs = env.num_envs
+        obs_shape = tuple(env.single_observation_space.shape)
+        self.rollout = Rollout(hp.t_max, self.num_envs, obs_shape)
+        self.rng = np.random.default_rng(seed)
+
+        local_variables = local_model.trainable_variables
+        if [v.shape for v in local_variables] != [v.shape for v in global_variables]:
+            raise ValueError("local and global models differ in shape")
+        self._pairs = list(zip(local_variables, global_variables))
+
+        obs_spec = tf.TensorSpec([None, *obs_shape], tf.float32)
+        self._act = tf.function(self._act_graph, input_signature=[obs_spec])
+        self._pull = tf.function(self._pull_graph, input_signature=[])
+        self._gradients = tf.function(
+            self._gradients_graph,
+            input_signature=[
+                obs_spec,
+                tf.TensorSpec([None], tf.int32),
+                tf.TensorSpec([None], tf.float32),
+                tf.TensorSpec([None], tf.float32),
+            ],
+        )
+        for fn in (self._act, self._pull, self._gradients):
+            fn.get_concrete_function()
+
+        obs, _ = env.reset(seed=seed)
+        self.obs = obs.astype(np.float32, copy=False)
+        self.prev_done = np.zeros(self.num_envs, dtype=bool)
+        self.episode_return = np.zeros(self.num_envs, dtype=np.float64)
+        self.episode_length = np.zeros(self.num_envs, dtype=np.int64)
+        self.last_stats: dict[str, float] = {}
+
+    # --- graphs -------------------------------------------------------------------------------
+    def _act_graph(self, obs):
+        return self.model(obs)
+
+    def _pull_graph(self):
+        for local, global_ in self._pairs:
+            local.assign(global_)
+
+    def _gradients_graph(self, obs, actions, returns, mask):
+        with tf.GradientTape() as tape:
+            logits, values = self.model(obs)
+            loss, stats = a3c_loss(
+                logits, values, actions, returns, mask, self.hp.entropy_beta, self.hp.value_coef
+            )
+        grads = tape.gradient(loss, self.model.trainable_variables)
+        clipped, norm = tf.clip_by_global_norm(grads, self.hp.max_grad_norm)
+        return clipped, {"loss": loss, "grad_norm": norm, **stats}
+
+    # --- steps of the algorithm ---------------------------------------------------------------
+    def pull(self) -> None:
+        """Copy the global weights into the local model (in-graph assigns, no NumPy round trip)."""
+        self._pull()
+
+    def sample(self, logits: np.ndarray) -> np.ndarray:
+        """Sample a ~ softmax(logits) for every environment at once (Gumbel-max trick)."""
+        gumbel = -np.log(-np.log(self.rng.random(logits.shape)))
+        return np.argmax(logits + gumbel, axis=1)
+
+    def collect(self) -> tuple[list[Episode], int]:
+        """Act for up to t_max steps in every environment; return finished episodes and env steps taken."""
+        ro, env = self.rollout, self.env
+        finished: list[Episode] = []
+        for t in range(ro.t_max):
+            logits, values = self._act(self.obs)
+            values = values.numpy()
+            if t > 0:  # a truncated episode's final observation is this step's input
+                ro.final_values[t - 1] = np.where(ro.truncated[t - 1], values, 0.0)
+            actions = self.sample(logits.numpy())
+            ro.obs[t] = self.obs
+            ro.actions[t] = actions
+            ro.valid[t] = ~self.prev_done
+            obs, rewards, terminated, truncated, _ = env.step(actions)
+            ro.rewards[t] = rewards
+            ro.terminated[t] = terminated
+            ro.truncated[t] = truncated
+            self.obs = obs.astype(np.float32, copy=False)
+
+            self.episode_return += rewards
+            self.episode_length += ro.valid[t]
+            done = terminated | truncated
+            if done.any():
+                for i in np.flatnonzero(done):
+                    finished.append(Episode(float(self.episode_return[i]), int(self.episode_length[i])))
+                self.episode_return[done] = 0.0
+                self.episode_length[done] = 0
+            self.prev_done = done
+        _, last_values = self._act(self.obs)
+        self.last_values = last_values.numpy()
+        ro.final_values[-1] = np.where(ro.truncated[-1], self.last_values, 0.0)
+        return finished, int(ro.valid.sum())
+
+    def gradients(self) -> tuple[list[tf.Tensor], dict[str, float]]:
+        """Gradients of the A3C loss on the local model, clipped by global norm."""
+        ro = self.rollout
+        returns = n_step_returns(
+            ro.rewards, ro.terminated, ro.truncated, ro.final_values, self.last_values, self.hp.gamma
+        )
+        grads, stats = self._gradients(
+            ro.flat("obs"), ro.flat("actions"), returns.reshape(-1), ro.flat("valid").astype(np.float32)
+        )
+        self.last_stats = {k: float(v) for k, v in stats.items()}
+        return grads, self.last_stats
