@@ -6,6 +6,7 @@ import threading
 from typing import Callable
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 
@@ -21,18 +22,21 @@ class SharedOptimizer:
         self.variables = list(global_model.trainable_variables)
         self.optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
         self.optimizer.build(self.variables)
-        spec = [tf.TensorSpec(v.shape, v.dtype) for v in self.variables]
-        self._apply = tf.function(self._apply_graph, input_signature=[spec])
-        self._apply.get_concrete_function()
+        self._sizes = [int(np.prod(v.shape)) for v in self.variables]
+        self.num_params = sum(self._sizes)
+        spec = tf.TensorSpec([self.num_params], tf.float32)
+        self._apply = tf.function(self._apply_graph, input_signature=[spec]).get_concrete_function()
         self.updates = 0
 
-    def _apply_graph(self, grads):
+    def _apply_graph(self, flat_grads):
+        parts = tf.split(flat_grads, self._sizes)
+        grads = [tf.reshape(g, v.shape) for g, v in zip(parts, self.variables)]
         self.optimizer.apply(grads, self.variables)
 
-    def apply(self, grads: list, then: Callable[[], None] | None = None) -> None:
-        """Apply `grads`, then run `then` (a worker's weight pull) under the same lock: a consistent snapshot."""
+    def apply(self, flat_grads: tf.Tensor, then: Callable[[], None] | None = None) -> None:
+        """Apply one flat gradient vector (variables in model order), then run `then` (a worker's weight pull) under the same lock: a consistent snapshot."""
         with self.lock:
-            self._apply(grads)
+            self._apply(flat_grads)
             self.updates += 1
             if then is not None:
                 then()

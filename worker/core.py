@@ -3,6 +3,8 @@
 Nothing here knows how it is run (a thread today); `worker.thread.WorkerAgent` is the harness.
 Every TensorFlow call is a `tf.function` with a fixed input signature, traced once in the constructor
 (on the caller's thread, before any worker starts) so that no call retraces and no thread builds a graph.
+Gradients leave as one flat vector: a single tensor crosses into the shared optimizer instead of one per
+variable, which is most of the cost of a small network's update call.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ import tensorflow as tf
 from gymnasium.vector import VectorEnv
 
 from memory import Rollout, n_step_returns
+from models import make_actor
 from worker.hyperparams import Hyperparams
 from worker.loss import a3c_loss
+
+STAT_NAMES = ("loss", "policy_loss", "value_loss", "entropy", "grad_norm")
 
 
 @dataclass(frozen=True)
@@ -47,20 +52,17 @@ class WorkerCore:
             raise ValueError("local and global models differ in shape")
         self._pairs = list(zip(local_variables, global_variables))
 
-        obs_spec = tf.TensorSpec([None, *obs_shape], tf.float32)
-        self._act = tf.function(self._act_graph, input_signature=[obs_spec])
-        self._pull = tf.function(self._pull_graph, input_signature=[])
+        self.actor = make_actor(local_model, obs_shape)
+        self._pull = tf.function(self._pull_graph, input_signature=[]).get_concrete_function()
         self._gradients = tf.function(
             self._gradients_graph,
             input_signature=[
-                obs_spec,
+                tf.TensorSpec([None, *obs_shape], tf.float32),
                 tf.TensorSpec([None], tf.int32),
                 tf.TensorSpec([None], tf.float32),
                 tf.TensorSpec([None], tf.float32),
             ],
-        )
-        for fn in (self._act, self._pull, self._gradients):
-            fn.get_concrete_function()
+        ).get_concrete_function()
 
         obs, _ = env.reset(seed=seed)
         self.obs = obs.astype(np.float32, copy=False)
@@ -70,12 +72,10 @@ class WorkerCore:
         self.last_stats: dict[str, float] = {}
 
     # --- graphs -------------------------------------------------------------------------------
-    def _act_graph(self, obs):
-        return self.model(obs)
-
     def _pull_graph(self):
         for local, global_ in self._pairs:
             local.assign(global_)
+        return [tf.convert_to_tensor(global_) for _, global_ in self._pairs]
 
     def _gradients_graph(self, obs, actions, returns, mask):
         with tf.GradientTape() as tape:
@@ -85,12 +85,14 @@ class WorkerCore:
             )
         grads = tape.gradient(loss, self.model.trainable_variables)
         clipped, norm = tf.clip_by_global_norm(grads, self.hp.max_grad_norm)
-        return clipped, {"loss": loss, "grad_norm": norm, **stats}
+        flat = tf.concat([tf.reshape(g, [-1]) for g in clipped], axis=0)
+        return flat, tf.stack([loss, stats["policy_loss"], stats["value_loss"], stats["entropy"], norm])
 
     # --- steps of the algorithm ---------------------------------------------------------------
     def pull(self) -> None:
         """Copy the global weights into the local model (in-graph assigns, no NumPy round trip)."""
-        self._pull()
+        weights = self._pull()
+        self.actor.load([w.numpy() for w in weights])
 
     def sample(self, logits: np.ndarray) -> np.ndarray:
         """Sample a ~ softmax(logits) for every environment at once (Gumbel-max trick)."""
@@ -102,11 +104,10 @@ class WorkerCore:
         ro, env = self.rollout, self.env
         finished: list[Episode] = []
         for t in range(ro.t_max):
-            logits, values = self._act(self.obs)
-            values = values.numpy()
+            logits, values = self.actor(self.obs)
             if t > 0:  # a truncated episode's final observation is this step's input
                 ro.final_values[t - 1] = np.where(ro.truncated[t - 1], values, 0.0)
-            actions = self.sample(logits.numpy())
+            actions = self.sample(logits)
             ro.obs[t] = self.obs
             ro.actions[t] = actions
             ro.valid[t] = ~self.prev_done
@@ -125,13 +126,12 @@ class WorkerCore:
                 self.episode_return[done] = 0.0
                 self.episode_length[done] = 0
             self.prev_done = done
-        _, last_values = self._act(self.obs)
-        self.last_values = last_values.numpy()
+        _, self.last_values = self.actor(self.obs)
         ro.final_values[-1] = np.where(ro.truncated[-1], self.last_values, 0.0)
         return finished, int(ro.valid.sum())
 
-    def gradients(self) -> tuple[list[tf.Tensor], dict[str, float]]:
-        """Gradients of the A3C loss on the local model, clipped by global norm."""
+    def gradients(self) -> tuple[tf.Tensor, dict[str, float]]:
+        """Gradients of the A3C loss on the local model, clipped by global norm, as one flat vector."""
         ro = self.rollout
         returns = n_step_returns(
             ro.rewards, ro.terminated, ro.truncated, ro.final_values, self.last_values, self.hp.gamma
@@ -139,5 +139,5 @@ class WorkerCore:
         grads, stats = self._gradients(
             ro.flat("obs"), ro.flat("actions"), returns.reshape(-1), ro.flat("valid").astype(np.float32)
         )
-        self.last_stats = {k: float(v) for k, v in stats.items()}
+        self.last_stats = dict(zip(STAT_NAMES, stats.numpy().tolist()))
         return grads, self.last_stats

@@ -16,7 +16,7 @@ from worker.core import WorkerCore
 class GradientSink(Protocol):
     """The master's lock-guarded optimizer, as a worker sees it."""
 
-    def apply(self, grads: list, then: Callable[[], None]) -> None: ...
+    def apply(self, flat_grads, then: Callable[[], None]) -> None: ...
 
 
 class StepCounter(Protocol):
