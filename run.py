@@ -72,6 +72,16 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+class DefaultsFormatter(argparse.HelpFormatter):
+    """Show a flag's default where it has one (argparse's own formatter also prints 'default: None')."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.default not in (None, False, argparse.SUPPRESS) and "%(default)" not in text:
+            text += " (default: %(default)s)"
+        return text
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse prints usage plus the error; the project's rule is one clear line, exit 2."""
 
@@ -86,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = OneLineParser(
         prog="run.py",
         description="Train A3C (threaded workers) on a gymnasium game, or view saved reward curves.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=DefaultsFormatter,
     )
     mode = p.add_mutually_exclusive_group(required=True)
     mode.add_argument("--game", help="gymnasium id (CartPole-v1, ALE/Pong-v5) or a short Atari name (SpaceInvaders)")
@@ -94,18 +104,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = p.add_argument_group("training")
     train.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1, help="worker threads")
-    train.add_argument("--envs-per-worker", type=positive_int, default=hp.envs_per_worker,
-                       help="environments each worker steps side by side (one network call acts for all)")
-    train.add_argument("--max-steps", type=positive_int, help="stop after this many environment steps (all workers)")
+    train.add_argument("--envs-per-worker", type=positive_int,
+                       help="environments each worker steps side by side, one network call acting for all "
+                            "(default: 16 classic games, 4 Atari)")
+    train.add_argument("--cnn-lstm", action="store_true",
+                       help="image games: CNN + LSTM(256) on single frames instead of a CNN on 4 stacked frames")
+    train.add_argument("--max-steps", type=positive_int,
+                       help="stop after this many environment steps, all workers together "
+                            "(default: none for classic games, 10M agent steps for Atari)")
     train.add_argument("--max-episodes", type=positive_int, help="stop after this many finished episodes")
     train.add_argument("--max-seconds", type=positive_float, help="stop after this many seconds of training")
     train.add_argument("--target-reward", type=finite_float,
                        help="stop when the mean return of the last 100 episodes reaches this "
                             "(default: the game's reward_threshold, 475 for CartPole-v1)")
     train.add_argument("--seed", type=non_negative_int, default=0, help="seed for weights, environments and sampling")
-    train.add_argument("--lr", type=positive_float, default=1e-3, help="Adam learning rate")
+    train.add_argument("--lr", type=positive_float, help="Adam learning rate (default: 1e-3 classic games, 1e-4 Atari)")
     train.add_argument("--gamma", type=fraction, default=hp.gamma, help="discount factor")
-    train.add_argument("--t-max", type=positive_int, default=hp.t_max, help="steps per environment per update")
+    train.add_argument("--t-max", type=positive_int,
+                       help="steps per environment per update (default: 5 classic games, 20 Atari)")
     train.add_argument("--entropy-beta", type=non_negative_float, default=hp.entropy_beta, help="entropy bonus weight")
     train.add_argument("--value-coef", type=positive_float, default=hp.value_coef, help="value loss weight")
     train.add_argument("--max-grad-norm", type=positive_float, default=hp.max_grad_norm,
@@ -121,35 +137,46 @@ def build_parser() -> argparse.ArgumentParser:
 def train(args: argparse.Namespace) -> int:
     from envs import GameError, resolve_game
     from master_agent import MasterAgent, RunConfig, RunDirError
-    from models.factory import ModelError
+    from master_agent.config import defaults_for
+    from models import ModelError
     from worker import Hyperparams
 
     try:
         game = resolve_game(args.game)
     except GameError as exc:
         raise UsageError(str(exc)) from None
-    target = args.target_reward if args.target_reward is not None else game.reward_threshold
+    if args.cnn_lstm and not game.is_atari:
+        raise UsageError(f"--cnn-lstm needs an image game (Atari); '{game.game_id}' has observations of shape {game.obs_shape}")
+    if not game.is_atari and len(game.obs_shape) != 1:
+        raise UsageError(f"'{game.game_id}' has observations of shape {game.obs_shape}; "
+                         "vector observations or Atari frames are supported")
+    defaults = defaults_for(game.is_atari)
+
+    def pick(value, default):
+        return default if value is None else value
+
+    target = pick(args.target_reward, game.reward_threshold)
     config = RunConfig(
         game=game.game_id,
         workers=args.workers,
-        learning_rate=args.lr,
+        learning_rate=pick(args.lr, defaults.learning_rate),
         hyperparams=Hyperparams(
             gamma=args.gamma,
-            t_max=args.t_max,
-            envs_per_worker=args.envs_per_worker,
+            t_max=pick(args.t_max, defaults.t_max),
+            envs_per_worker=pick(args.envs_per_worker, defaults.envs_per_worker),
             entropy_beta=args.entropy_beta,
             value_coef=args.value_coef,
             max_grad_norm=args.max_grad_norm,
+            clip_rewards=defaults.clip_rewards,
         ),
-        max_steps=args.max_steps,
+        max_steps=pick(args.max_steps, defaults.max_steps),
         max_episodes=args.max_episodes,
         max_seconds=args.max_seconds,
         target_reward=target,
         seed=args.seed,
         runs_dir=args.runs_dir,
+        cnn_lstm=args.cnn_lstm,
     )
-    if len(game.obs_shape) != 1:
-        raise UsageError(f"'{game.game_id}' has image observations; image networks are not available yet")
     try:
         master = MasterAgent(config, game)
     except (RunDirError, ModelError) as exc:

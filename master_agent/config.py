@@ -21,3 +21,24 @@ class RunConfig:
     target_window: int = 100  # episodes in the moving average compared with the target
     seed: int = 0
     runs_dir: str = "runs"
+    cnn_lstm: bool = False  # image games: CNN + LSTM on single frames instead of a CNN on 4 stacked frames
+
+
+@dataclass(frozen=True)
+class GameDefaults:
+    """Settings that depend on the kind of game; every one is overridable by its flag."""
+
+    learning_rate: float
+    t_max: int
+    envs_per_worker: int
+    clip_rewards: bool
+    max_steps: int | None
+
+
+CLASSIC_DEFAULTS = GameDefaults(learning_rate=1e-3, t_max=5, envs_per_worker=16, clip_rewards=False, max_steps=None)
+# Atari: the A3C paper's t_max 20 and reward clipping; a 10M-step budget unless told otherwise.
+ATARI_DEFAULTS = GameDefaults(learning_rate=1e-4, t_max=20, envs_per_worker=4, clip_rewards=True, max_steps=10_000_000)
+
+
+def defaults_for(is_atari: bool) -> GameDefaults:
+    return ATARI_DEFAULTS if is_atari else CLASSIC_DEFAULTS

@@ -76,17 +76,21 @@ class MasterAgent:
         configure_tensorflow_threads()
         keras.utils.set_random_seed(config.seed)
 
-        self.global_model = build_model(game.obs_shape, game.n_actions, name="global")
+        envs = [
+            make_vector_env(game, config.hyperparams.envs_per_worker, recurrent=config.cnn_lstm)
+            for _ in range(config.workers)
+        ]
+        self.obs_shape = tuple(envs[0].single_observation_space.shape)  # after preprocessing
+        self.global_model = build_model(self.obs_shape, game.n_actions, name="global")
         self.optimizer = SharedOptimizer(self.global_model, config.learning_rate)
         self.counter = StepCounter()
         self.results: queue.Queue = queue.Queue()
         self.stop = threading.Event()
-        self.workers = [self._make_worker(i) for i in range(config.workers)]
+        self.workers = [self._make_worker(i, env) for i, env in enumerate(envs)]
 
-    def _make_worker(self, worker_id: int) -> WorkerAgent:
+    def _make_worker(self, worker_id: int, env) -> WorkerAgent:
         hp = self.config.hyperparams
-        env = make_vector_env(self.game.game_id, hp.envs_per_worker)
-        local_model = build_model(self.game.obs_shape, self.game.n_actions, name=f"local_{worker_id}")
+        local_model = build_model(self.obs_shape, self.game.n_actions, name=f"local_{worker_id}")
         seed = self.config.seed * 10_000 + worker_id * hp.envs_per_worker
         core = WorkerCore(local_model, self.optimizer.variables, env, hp, seed=seed)
         return WorkerAgent(worker_id, core, self.optimizer, self.counter, self.results, self.stop)
@@ -97,6 +101,8 @@ class MasterAgent:
             {
                 "config": asdict(self.config),
                 "game": asdict(self.game),
+                "network": type(self.global_model).__name__,
+                "observation_shape": list(self.obs_shape),
                 "versions": package_versions(),
                 "command": sys.argv,
                 "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -2,38 +2,37 @@
 
 A `tf.function` call costs ~0.3-0.6 ms of Python-side dispatch whatever the batch, far more than the
 small MLP's arithmetic; a NumPy mirror of the same weights runs the same forward pass in tens of
-microseconds. Gradients are always taken on the Keras model itself; the mirror only acts.
+microseconds. Image networks act through their graph. Gradients are always taken on the Keras model.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-import keras
 import numpy as np
 import tensorflow as tf
 
+from models.base import ActorCritic, State
 from models.mlp import MLPActorCritic
 
 
 class Actor(Protocol):
-    def __call__(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(logits [B, A], values [B]) for a batch of observations."""
+    def __call__(self, obs: np.ndarray, state: State) -> tuple[np.ndarray, np.ndarray, State]:
+        """(logits [B, A], values [B], next state) for a batch of observations."""
 
     def load(self, weights: list[np.ndarray]) -> None:
         """Take the model's new weights (in `trainable_variables` order) after they changed."""
 
 
 class GraphActor:
-    """Any Keras actor-critic through a `tf.function` traced once with a fixed signature."""
+    """Any actor-critic's `step` through a `tf.function` traced once with a fixed signature."""
 
-    def __init__(self, model: keras.Model, obs_shape: tuple[int, ...]) -> None:
-        spec = tf.TensorSpec([None, *obs_shape], tf.float32)
-        self._forward = tf.function(model.call, input_signature=[spec]).get_concrete_function()
+    def __init__(self, model: ActorCritic, obs_spec: tf.TensorSpec) -> None:
+        self._step = tf.function(model.step, input_signature=[obs_spec, model.state_specs()]).get_concrete_function()
 
-    def __call__(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        logits, values = self._forward(tf.constant(obs, tf.float32))
-        return logits.numpy(), values.numpy()
+    def __call__(self, obs: np.ndarray, state: State) -> tuple[np.ndarray, np.ndarray, State]:
+        logits, values, next_state = self._step(obs, state)
+        return logits.numpy(), values.numpy(), tuple(s.numpy() for s in next_state)
 
     def load(self, weights: list[np.ndarray]) -> None:
         pass  # the graph reads the variables themselves
@@ -60,18 +59,18 @@ class NumpyMLPActor:
         self.policy, self.value = dense["policy"], dense["value"]
         (self.logits_head,), (self.value_head,) = dense["logits_head"], dense["value_head"]
 
-    def __call__(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def __call__(self, obs: np.ndarray, state: State = ()) -> tuple[np.ndarray, np.ndarray, State]:
         x = v = obs
         for w, b in self.policy:
             x = np.tanh(x @ w + b)
         for w, b in self.value:
             v = np.tanh(v @ w + b)
         (wl, bl), (wv, bv) = self.logits_head, self.value_head
-        return x @ wl + bl, (v @ wv + bv)[:, 0]
+        return x @ wl + bl, (v @ wv + bv)[:, 0], state
 
 
-def make_actor(model: keras.Model, obs_shape: tuple[int, ...]) -> Actor:
+def make_actor(model: ActorCritic, obs_spec: tf.TensorSpec) -> Actor:
     """The fastest exact actor for this model."""
     if isinstance(model, MLPActorCritic):
         return NumpyMLPActor(model)
-    return GraphActor(model, obs_shape)
+    return GraphActor(model, obs_spec)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from models.base import ActorCritic
 
-class MLPActorCritic(keras.Model):
+
+class MLPActorCritic(ActorCritic):
     """Separate policy and value towers.
 
     Separate towers keep the value loss (large, early on) from disturbing the policy's features;

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import keras
 import numpy as np
 import tensorflow as tf
 from gymnasium.vector import VectorEnv
 
 from memory import Rollout, n_step_returns
-from models import make_actor
+from models import ActorCritic, make_actor, zero_state_rows
 from worker.hyperparams import Hyperparams
 from worker.loss import a3c_loss
 
@@ -33,7 +32,7 @@ class Episode:
 class WorkerCore:
     def __init__(
         self,
-        local_model: keras.Model,
+        local_model: ActorCritic,
         global_variables: list,
         env: VectorEnv,
         hp: Hyperparams,
@@ -43,8 +42,11 @@ class WorkerCore:
         self.env = env
         self.hp = hp
         self.num_envs = env.num_envs
-        obs_shape = tuple(env.single_observation_space.shape)
-        self.rollout = Rollout(hp.t_max, self.num_envs, obs_shape)
+        space = env.single_observation_space
+        obs_shape = tuple(space.shape)
+        # Images stay uint8 until the network (4x less memory per rollout); vectors become float32.
+        self.obs_dtype = np.uint8 if space.dtype == np.uint8 else np.float32
+        self.rollout = Rollout(hp.t_max, self.num_envs, obs_shape, self.obs_dtype)
         self.rng = np.random.default_rng(seed)
 
         local_variables = local_model.trainable_variables
@@ -52,21 +54,26 @@ class WorkerCore:
             raise ValueError("local and global models differ in shape")
         self._pairs = list(zip(local_variables, global_variables))
 
-        self.actor = make_actor(local_model, obs_shape)
+        obs_spec = tf.TensorSpec([None, *obs_shape], tf.as_dtype(self.obs_dtype))
+        self.actor = make_actor(local_model, obs_spec)
         self._pull = tf.function(self._pull_graph, input_signature=[]).get_concrete_function()
         self._gradients = tf.function(
             self._gradients_graph,
             input_signature=[
-                tf.TensorSpec([None, *obs_shape], tf.float32),
-                tf.TensorSpec([None], tf.int32),
-                tf.TensorSpec([None], tf.float32),
-                tf.TensorSpec([None], tf.float32),
+                obs_spec,
+                tf.TensorSpec([None], tf.int32),  # actions
+                tf.TensorSpec([None], tf.float32),  # returns
+                tf.TensorSpec([None], tf.float32),  # mask of valid steps
+                tf.TensorSpec([hp.t_max, None], tf.bool),  # episode starts
+                local_model.state_specs(),  # recurrent state at the rollout's start
             ],
         ).get_concrete_function()
 
         obs, _ = env.reset(seed=seed)
-        self.obs = obs.astype(np.float32, copy=False)
+        self.obs = obs.astype(self.obs_dtype, copy=False)
+        self.state = local_model.initial_state(self.num_envs)
         self.prev_done = np.zeros(self.num_envs, dtype=bool)
+        self.next_starts = np.ones(self.num_envs, dtype=bool)
         self.episode_return = np.zeros(self.num_envs, dtype=np.float64)
         self.episode_length = np.zeros(self.num_envs, dtype=np.int64)
         self.last_stats: dict[str, float] = {}
@@ -77,9 +84,9 @@ class WorkerCore:
             local.assign(global_)
         return [tf.convert_to_tensor(global_) for _, global_ in self._pairs]
 
-    def _gradients_graph(self, obs, actions, returns, mask):
+    def _gradients_graph(self, obs, actions, returns, mask, starts, state0):
         with tf.GradientTape() as tape:
-            logits, values = self.model(obs)
+            logits, values = self.model.unroll(obs, state0, starts)
             loss, stats = a3c_loss(
                 logits, values, actions, returns, mask, self.hp.entropy_beta, self.hp.value_coef
             )
@@ -102,9 +109,12 @@ class WorkerCore:
     def collect(self) -> tuple[list[Episode], int]:
         """Act for up to t_max steps in every environment; return finished episodes and env steps taken."""
         ro, env = self.rollout, self.env
+        ro.state0 = tuple(s.copy() for s in self.state)
         finished: list[Episode] = []
         for t in range(ro.t_max):
-            logits, values = self.actor(self.obs)
+            ro.starts[t] = self.next_starts
+            zero_state_rows(self.state, self.next_starts)
+            logits, values, self.state = self.actor(self.obs, self.state)
             if t > 0:  # a truncated episode's final observation is this step's input
                 ro.final_values[t - 1] = np.where(ro.truncated[t - 1], values, 0.0)
             actions = self.sample(logits)
@@ -112,10 +122,10 @@ class WorkerCore:
             ro.actions[t] = actions
             ro.valid[t] = ~self.prev_done
             obs, rewards, terminated, truncated, _ = env.step(actions)
-            ro.rewards[t] = rewards
+            ro.rewards[t] = np.clip(rewards, -1.0, 1.0) if self.hp.clip_rewards else rewards
             ro.terminated[t] = terminated
             ro.truncated[t] = truncated
-            self.obs = obs.astype(np.float32, copy=False)
+            self.obs = obs.astype(self.obs_dtype, copy=False)
 
             self.episode_return += rewards
             self.episode_length += ro.valid[t]
@@ -126,7 +136,8 @@ class WorkerCore:
                 self.episode_return[done] = 0.0
                 self.episode_length[done] = 0
             self.prev_done = done
-        _, self.last_values = self.actor(self.obs)
+            self.next_starts = ~ro.valid[t]  # what a reset step returns is a new episode's first observation
+        _, self.last_values, _ = self.actor(self.obs, self.state)
         ro.final_values[-1] = np.where(ro.truncated[-1], self.last_values, 0.0)
         return finished, int(ro.valid.sum())
 
@@ -137,7 +148,12 @@ class WorkerCore:
             ro.rewards, ro.terminated, ro.truncated, ro.final_values, self.last_values, self.hp.gamma
         )
         grads, stats = self._gradients(
-            ro.flat("obs"), ro.flat("actions"), returns.reshape(-1), ro.flat("valid").astype(np.float32)
+            ro.flat("obs"),
+            ro.flat("actions"),
+            returns.reshape(-1),
+            ro.flat("valid").astype(np.float32),
+            ro.starts,
+            ro.state0,
         )
         self.last_stats = dict(zip(STAT_NAMES, stats.numpy().tolist()))
         return grads, self.last_stats

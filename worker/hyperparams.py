@@ -13,3 +13,4 @@ class Hyperparams:
     entropy_beta: float = 0.01
     value_coef: float = 0.5
     max_grad_norm: float = 40.0
+    clip_rewards: bool = False  # clip to [-1, 1] for the loss only (Atari); logged returns stay real

@@ -1,0 +1,22 @@
+"""Atari through ale-py with the A3C paper's preprocessing (DESIGN.md, "Environments").
+
+Base env with `frameskip=1`, then gymnasium's `AtariPreprocessing`: up to 30 no-op actions at reset, the
+action repeated for 4 frames with the last two max-pooled, 84x84 grayscale. Episodes are whole games (all
+lives), so the logged return is the real score. Sticky actions stay as ale-py's v5 ids define them
+(repeat_action_probability 0.25). Reward clipping is the worker's business (for the loss only).
+"""
+
+from __future__ import annotations
+
+import gymnasium as gym
+from gymnasium.wrappers import AtariPreprocessing, FrameStackObservation
+
+FRAME_STACK = 4
+
+
+def make_atari_env(game_id: str, frame_stack: int) -> gym.Env:
+    env = gym.make(game_id, frameskip=1)
+    env = AtariPreprocessing(env, noop_max=30, frame_skip=4, screen_size=84, terminal_on_life_loss=False)
+    if frame_stack > 1:
+        env = FrameStackObservation(env, frame_stack)
+    return env

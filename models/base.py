@@ -1,0 +1,44 @@
+"""The interface every actor-critic offers the worker: one step while acting, an unroll for the gradient.
+
+Feed-forward networks have no state (an empty tuple) and ignore episode starts; the recurrent network
+overrides `initial_state`, `step` and `unroll`. The worker therefore has one code path for both.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+State = tuple  # of [batch, units] arrays; () for feed-forward networks
+
+
+class ActorCritic(keras.Model):
+    """Subclasses implement `call(obs) -> (logits [B, A], value [B])`."""
+
+    recurrent = False
+
+    def initial_state(self, batch: int) -> State:
+        return ()
+
+    def state_specs(self) -> tuple[tf.TensorSpec, ...]:
+        return ()
+
+    def step(self, obs, state: State):
+        """One acting step for a batch of environments: (logits, values, next state)."""
+        logits, values = self(obs)
+        return logits, values, state
+
+    def unroll(self, obs, state0: State, starts):
+        """Logits and values for a flat [T * E] rollout, replayed from the state at its start.
+
+        `starts[t]` marks environments whose observation at step t begins an episode (state reset).
+        """
+        return self(obs)
+
+
+def zero_state_rows(state: State, rows: np.ndarray) -> None:
+    """Reset the recurrent state of the environments in `rows` (a boolean mask), in place."""
+    if rows.any():
+        for part in state:
+            part[rows] = 0.0
