@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter hides the progress lines
@@ -13,6 +14,16 @@ EXIT_USAGE = 2
 
 class UsageError(Exception):
     """Bad input: reported as one line on stderr with exit status 2."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C (stop the workers, save, exit) but with its own exit status."""
+
+    exit_code = 143
+
+
+def raise_terminated(signum, frame):
+    raise Terminated()
 
 
 def positive_int(text: str) -> int:
@@ -127,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--max-grad-norm", type=positive_float, default=hp.max_grad_norm,
                        help="clip gradients to this global norm")
     train.add_argument("--runs-dir", default="runs", help="where run directories are created")
+    train.add_argument("--checkpoint-every", type=positive_float, default=300.0,
+                       help="seconds between periodic checkpoints (one is also written at the end)")
 
     plot = p.add_argument_group("viewing curves (with --plot)")
     plot.add_argument("--out", help="PNG to write (default: rewards-compare.png in the first run directory)")
@@ -175,6 +188,7 @@ def train(args: argparse.Namespace) -> int:
         target_reward=target,
         seed=args.seed,
         runs_dir=args.runs_dir,
+        checkpoint_every=args.checkpoint_every,
         cnn_lstm=args.cnn_lstm,
     )
     try:
@@ -205,6 +219,7 @@ def plot(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    signal.signal(signal.SIGTERM, raise_terminated)
     try:
         args = parser.parse_args(argv)
         if args.plot is not None:
@@ -213,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt as exc:  # before training started: nothing to save
+        print("interrupted", file=sys.stderr)
+        return getattr(exc, "exit_code", 130)
 
 
 if __name__ == "__main__":

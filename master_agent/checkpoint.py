@@ -13,11 +13,18 @@ import numpy as np
 CHECKPOINT_FILE = "checkpoint.npz"
 
 
-def save_checkpoint(directory: Path, model: keras.Model, optimizer: keras.optimizers.Optimizer, state: dict[str, Any]) -> Path:
+def snapshot(model: keras.Model, optimizer: keras.optimizers.Optimizer) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Weights and optimizer slots as NumPy copies; take it under the optimizer's lock for a consistent pair."""
+    return model.get_weights(), [np.array(v) for v in optimizer.variables]
+
+
+def save_checkpoint(
+    directory: Path, weights: list[np.ndarray], optimizer_state: list[np.ndarray], state: dict[str, Any]
+) -> Path:
     """One `.npz` holds everything, so weights, optimizer slots and counters always belong together."""
     directory.mkdir(parents=True, exist_ok=True)
-    arrays = {f"model/{i}": np.asarray(w) for i, w in enumerate(model.get_weights())}
-    arrays.update({f"optimizer/{i}": np.asarray(v) for i, v in enumerate(optimizer.variables)})
+    arrays = {f"model/{i}": np.asarray(w) for i, w in enumerate(weights)}
+    arrays.update({f"optimizer/{i}": np.asarray(v) for i, v in enumerate(optimizer_state)})
     arrays["state"] = np.array(json.dumps(state))
     path = directory / CHECKPOINT_FILE
     tmp = directory / f".{CHECKPOINT_FILE}.tmp"

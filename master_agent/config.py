@@ -21,6 +21,7 @@ class RunConfig:
     target_window: int = 100  # episodes in the moving average compared with the target
     seed: int = 0
     runs_dir: str = "runs"
+    checkpoint_every: float = 300.0  # seconds between periodic checkpoints (one is always written at the end)
     cnn_lstm: bool = False  # image games: CNN + LSTM on single frames instead of a CNN on 4 stacked frames
 
 

@@ -16,7 +16,7 @@ import keras
 import tensorflow as tf
 
 from envs import GameSpec, make_vector_env
-from master_agent.checkpoint import save_checkpoint
+from master_agent.checkpoint import save_checkpoint, snapshot
 from master_agent.config import RunConfig
 from master_agent.run_dir import EpisodeLog, create_run_dir, write_json_atomic
 from master_agent.shared_optimizer import SharedOptimizer, StepCounter
@@ -114,13 +114,14 @@ class MasterAgent:
         self._write_config()
         log = EpisodeLog(self.run_dir / "episodes.csv")
         window: collections.deque[float] = collections.deque(maxlen=cfg.target_window)
-        episodes, best_average, reason, failure = 0, None, "", None
+        episodes, best_average, reason, failure, interrupt_code = 0, None, "", None, 130
         solved_at: tuple[int, int, float] | None = None
 
         start = time.perf_counter()
         for w in self.workers:
             w.start()
         next_progress, next_plot = start + PROGRESS_EVERY_S, start + PLOT_EVERY_S
+        next_checkpoint = start + cfg.checkpoint_every
         try:
             while not reason:
                 try:
@@ -153,8 +154,12 @@ class MasterAgent:
                 if now >= next_plot:
                     self._draw_curves()
                     next_plot = time.perf_counter() + PLOT_EVERY_S
-        except KeyboardInterrupt:
+                if now >= next_checkpoint:
+                    self._save_checkpoint(episodes, now - start)
+                    next_checkpoint = time.perf_counter() + cfg.checkpoint_every
+        except KeyboardInterrupt as stop_signal:  # Ctrl-C, or SIGTERM turned into one by run.py
             reason = "interrupted"
+            interrupt_code = getattr(stop_signal, "exit_code", 130)
         finally:
             self.stop.set()
             for w in self.workers:
@@ -193,22 +198,25 @@ class MasterAgent:
             seconds=seconds_s,
             best_average=best_average,
             run_dir=self.run_dir,
-            exit_code={"interrupted": 130, "worker_failed": 1}.get(reason, 0),
+            exit_code={"interrupted": interrupt_code, "worker_failed": 1}.get(reason, 0),
         )
         self._print_summary(result)
         return result
 
     def _save_checkpoint(self, episodes: int, seconds: float) -> None:
+        with self.optimizer.lock:  # weights and Adam slots from the same update
+            weights, optimizer_state = snapshot(self.global_model, self.optimizer.optimizer)
+            updates = self.optimizer.updates
         state = {
             "global_step": self.counter.value,
             "episodes": episodes,
             "seconds": seconds,
-            "updates": self.optimizer.updates,
+            "updates": updates,
             "skipped_updates": sum(w.skipped_updates for w in self.workers),
             "seed": self.config.seed,
             "game": self.game.game_id,
         }
-        save_checkpoint(self.run_dir / "checkpoint", self.global_model, self.optimizer.optimizer, state)
+        save_checkpoint(self.run_dir / "checkpoint", weights, optimizer_state, state)
 
     def _draw_curves(self) -> None:
         episodes = read_episodes(self.run_dir)
