@@ -1,0 +1,56 @@
+"""Shared helpers: the repository root and a way to run the command line as a user does."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RUN_PY = REPO_ROOT / "run.py"
+
+# Keep TensorFlow's start-up chatter out of the test output.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+EPISODES_HEADER = "episode,worker,return,length,global_step,seconds"
+
+
+def cli_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # As a user runs it: run.py itself must keep TensorFlow's start-up chatter off stderr.
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    env["MPLBACKEND"] = "Agg"
+    env.pop("DISPLAY", None)
+    return env
+
+
+def start_cli(args: list[str], cwd: Path) -> subprocess.Popen:
+    """`python run.py ARGS` from `cwd` (never the repository, so nothing lands in it)."""
+    return subprocess.Popen(
+        [sys.executable, str(RUN_PY), *map(str, args)],
+        cwd=cwd,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finish(proc: subprocess.Popen, timeout: float) -> subprocess.CompletedProcess:
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        raise AssertionError(f"{proc.args} ran past {timeout} s\nstdout:\n{out}\nstderr:\n{err}") from None
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def run_cli(args: list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    return finish(start_cli(args, cwd), timeout)
+
+
+def is_png(path: Path) -> bool:
+    return path.is_file() and path.stat().st_size > len(PNG_MAGIC) and path.read_bytes()[:8] == PNG_MAGIC
