@@ -149,9 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def train(args: argparse.Namespace) -> int:
     from envs import GameError, resolve_game
-    from master_agent import MasterAgent, RunConfig, RunDirError
+    from master_agent import RunConfig, RunDirError
     from master_agent.config import defaults_for
-    from models import ModelError
     from worker import Hyperparams
 
     try:
@@ -191,6 +190,9 @@ def train(args: argparse.Namespace) -> int:
         checkpoint_every=args.checkpoint_every,
         cnn_lstm=args.cnn_lstm,
     )
+    from master_agent.master import MasterAgent  # TensorFlow loads here, once the input is known to be good
+    from models import ModelError
+
     try:
         master = MasterAgent(config, game)
     except (RunDirError, ModelError) as exc:

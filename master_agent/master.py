@@ -22,7 +22,8 @@ from master_agent.run_dir import EpisodeLog, create_run_dir, write_json_atomic
 from master_agent.shared_optimizer import SharedOptimizer, StepCounter
 from models import build_model
 from plots import draw_reward_curves, read_episodes
-from worker import EpisodeResult, WorkerAgent, WorkerCore, WorkerFailure
+from worker.core import WorkerCore
+from worker.thread import EpisodeResult, WorkerAgent, WorkerFailure
 
 PROGRESS_EVERY_S = 2.0
 PLOT_EVERY_S = 30.0

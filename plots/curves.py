@@ -21,19 +21,21 @@ def read_episodes(run_dir: str | Path) -> dict[str, np.ndarray]:
         raise CurveError(f"no run directory at '{run_dir}'")
     if not path.is_file():
         raise CurveError(f"'{run_dir}' holds no run (no episodes.csv)")
-    with path.open(newline="") as f:
-        reader = csv.reader(f)
-        header = next(reader, None)
-        if header is None or tuple(header) != EPISODE_COLUMNS:
-            raise CurveError(f"'{path}' is not an episodes file (header {header})")
-        rows = []
-        for line_no, row in enumerate(reader, start=2):
-            if len(row) != len(EPISODE_COLUMNS):  # a line torn by a crash mid-write: stop there
-                break
-            try:
-                rows.append([float(x) for x in row])
-            except ValueError:
-                raise CurveError(f"'{path}' line {line_no} is not numeric: {','.join(row)}") from None
+    text = path.read_text()
+    if text and not text.endswith("\n"):  # a line torn by a crash mid-write: not a record yet
+        text = text[: text.rfind("\n") + 1]
+    reader = csv.reader(text.splitlines())
+    header = next(reader, None)
+    if header is None or tuple(header) != EPISODE_COLUMNS:
+        raise CurveError(f"'{path}' is not an episodes file (header {header})")
+    rows = []
+    for line_no, row in enumerate(reader, start=2):
+        try:
+            if len(row) != len(EPISODE_COLUMNS):
+                raise ValueError
+            rows.append([float(x) for x in row])
+        except ValueError:
+            raise CurveError(f"'{path}' line {line_no} is damaged: {','.join(row)!r}") from None
     table = np.array(rows, dtype=np.float64).reshape(-1, len(EPISODE_COLUMNS))
     return {name: table[:, i] for i, name in enumerate(EPISODE_COLUMNS)}
 

@@ -11,9 +11,10 @@ from gymnasium.vector import AutoresetMode, SyncVectorEnv
 
 from conftest import EPISODES_HEADER, is_png, run_cli
 from envs import GameError, resolve_game
-from master_agent import SharedOptimizer
+from master_agent.shared_optimizer import SharedOptimizer
 from models import CNNActorCritic, CNNLSTMActorCritic, build_model
-from worker import Hyperparams, WorkerCore
+from worker import Hyperparams
+from worker.core import WorkerCore
 
 
 def test_factory_picks_the_network_from_the_observation_shape():

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from master_agent import SharedOptimizer, StepCounter
+from master_agent.shared_optimizer import SharedOptimizer, StepCounter
 from models import build_model
 
 THREADS = 8

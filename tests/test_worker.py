@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 from gymnasium.vector import AutoresetMode
 
-from master_agent import SharedOptimizer, StepCounter
+from master_agent.shared_optimizer import SharedOptimizer, StepCounter
 from models import build_model
-from worker import EpisodeResult, Hyperparams, WorkerAgent, WorkerCore, WorkerFailure
+from worker import Hyperparams
+from worker.core import WorkerCore
+from worker.thread import EpisodeResult, WorkerAgent, WorkerFailure
 
 # --- WorkerCore on a real environment --------------------------------------------------------------
 
@@ -104,7 +106,7 @@ class FakeCore:
         self.collects += 1
         if self.fail_after is not None and self.collects > self.fail_after:
             raise RuntimeError("boom in the environment")
-        from worker import Episode
+        from worker.core import Episode
 
         return [Episode(float(self.length), self.length)], self.length
 

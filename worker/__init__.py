@@ -1,7 +1,9 @@
-"""A3C worker: what it computes (`core`) and the thread that runs it (`thread`)."""
+"""A3C worker: what it computes (`worker.core`), the thread that runs it (`worker.thread`), its settings.
 
-from worker.core import Episode, WorkerCore
+Import `worker.core` / `worker.thread` directly: this package itself stays free of TensorFlow, so that
+`run.py --help` and bad command lines answer at once instead of after TensorFlow's ~5 s import.
+"""
+
 from worker.hyperparams import Hyperparams
-from worker.thread import EpisodeResult, WorkerAgent, WorkerFailure
 
-__all__ = ["Episode", "WorkerCore", "Hyperparams", "EpisodeResult", "WorkerAgent", "WorkerFailure"]
+__all__ = ["Hyperparams"]
