@@ -42,3 +42,21 @@ def load_checkpoint(path: Path) -> tuple[list[np.ndarray], list[np.ndarray], dic
         optim = [data[f"optimizer/{i}"] for i in range(sum(k.startswith("optimizer/") for k in data.files))]
         state = json.loads(str(data["state"]))
     return model, optim, state
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be read, or belongs to another game or network."""
+
+
+def read_checkpoint(path: Path) -> tuple[list[np.ndarray], list[np.ndarray], dict[str, Any]]:
+    """`load_checkpoint` with every way it can fail turned into one clear `CheckpointError`."""
+    if not path.is_file():
+        raise CheckpointError(f"no checkpoint at '{path}'")
+    try:
+        return load_checkpoint(path)
+    except Exception as exc:  # zipfile.BadZipFile, KeyError, ValueError, EOFError, json errors...
+        raise CheckpointError(f"checkpoint '{path}' is damaged ({type(exc).__name__})") from None
+
+
+def all_finite(arrays: list[np.ndarray]) -> bool:
+    return all(np.isfinite(a).all() for a in arrays if np.issubdtype(np.asarray(a).dtype, np.floating))

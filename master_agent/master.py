@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import collections
-import json
+import os
 import platform
 import queue
+import signal
 import sys
 import threading
 import time
@@ -13,20 +14,23 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from envs import GameSpec, make_vector_env
-from master_agent.checkpoint import save_checkpoint, snapshot
+from master_agent.checkpoint import CheckpointError, all_finite, save_checkpoint, snapshot
 from master_agent.config import RunConfig
+from master_agent.resume import ResumePoint
 from master_agent.run_dir import EpisodeLog, create_run_dir, write_json_atomic
 from master_agent.shared_optimizer import SharedOptimizer, StepCounter
 from models import build_model
 from plots import draw_reward_curves, read_episodes
 from worker.core import WorkerCore
-from worker.thread import EpisodeResult, WorkerAgent, WorkerFailure
+from worker.thread import EpisodeResult, UpdateStats, WorkerAgent, WorkerFailure
 
 PROGRESS_EVERY_S = 2.0
 PLOT_EVERY_S = 30.0
+MAX_WORKER_RESTARTS = 3  # per run: a worker that keeps failing is a bug, not bad luck
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,6 @@ def configure_tensorflow_threads() -> None:
 def package_versions() -> dict[str, str]:
     import ale_py
     import gymnasium
-    import numpy
 
     return {
         "python": platform.python_version(),
@@ -65,57 +68,111 @@ def package_versions() -> dict[str, str]:
         "keras": keras.__version__,
         "gymnasium": gymnasium.__version__,
         "ale_py": ale_py.__version__,
-        "numpy": numpy.__version__,
+        "numpy": np.__version__,
     }
 
 
+def exit_at_once_on_next_signal(code: int) -> None:
+    """After the first Ctrl-C the run is saving; a second one quits at once (every file write is atomic)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+        signal.signal(signal.SIGTERM, lambda *_: os._exit(143))
+
+
 class MasterAgent:
-    def __init__(self, config: RunConfig, game: GameSpec) -> None:
+    def __init__(self, config: RunConfig, game: GameSpec, resume: ResumePoint | None = None) -> None:
         self.config = config
         self.game = game
-        self.run_dir = create_run_dir(config.runs_dir, game.game_id)
+        self.resume = resume
         configure_tensorflow_threads()
         keras.utils.set_random_seed(config.seed)
 
-        envs = [
-            make_vector_env(game, config.hyperparams.envs_per_worker, recurrent=config.cnn_lstm)
-            for _ in range(config.workers)
-        ]
+        hp = config.hyperparams
+        envs = [make_vector_env(game, hp.envs_per_worker, recurrent=config.cnn_lstm) for _ in range(config.workers)]
         self.obs_shape = tuple(envs[0].single_observation_space.shape)  # after preprocessing
         self.global_model = build_model(self.obs_shape, game.n_actions, name="global")
         self.optimizer = SharedOptimizer(self.global_model, config.learning_rate)
-        self.counter = StepCounter()
+        if resume is not None:
+            self._restore(resume)
+        self.counter = StepCounter(resume.state["global_step"] if resume else 0)
         self.results: queue.Queue = queue.Queue()
         self.stop = threading.Event()
+        # Seeds move on with the step count, so a resumed run does not replay the episodes it already had.
+        self.seed_base = config.seed * 10_000 + self.counter.value
         self.workers = [self._make_worker(i, env) for i, env in enumerate(envs)]
+        if resume is not None:
+            for worker, rng_state in zip(self.workers, resume.state.get("rng", [])):
+                worker.core.rng.bit_generator.state = rng_state
+        # Created last: a failure above leaves no empty run directory behind.
+        self.run_dir = resume.run_dir if resume else create_run_dir(config.runs_dir, game.game_id)
+
+    def _restore(self, resume: ResumePoint) -> None:
+        model_shapes = [tuple(w.shape) for w in self.global_model.get_weights()]
+        saved_shapes = [tuple(w.shape) for w in resume.weights]
+        optimizer_shapes = [tuple(v.shape) for v in self.optimizer.optimizer.variables]
+        if model_shapes != saved_shapes or optimizer_shapes != [tuple(v.shape) for v in resume.optimizer_state]:
+            raise CheckpointError(
+                f"checkpoint does not fit the {type(self.global_model).__name__} this run's config builds"
+            )
+        self.global_model.set_weights(resume.weights)
+        for variable, value in zip(self.optimizer.optimizer.variables, resume.optimizer_state):
+            variable.assign(value)
 
     def _make_worker(self, worker_id: int, env) -> WorkerAgent:
         hp = self.config.hyperparams
         local_model = build_model(self.obs_shape, self.game.n_actions, name=f"local_{worker_id}")
-        seed = self.config.seed * 10_000 + worker_id * hp.envs_per_worker
-        core = WorkerCore(local_model, self.optimizer.variables, env, hp, seed=seed)
+        core = WorkerCore(local_model, self.optimizer.variables, env, hp, seed=self._worker_seed(worker_id))
         return WorkerAgent(worker_id, core, self.optimizer, self.counter, self.results, self.stop)
 
+    def _worker_seed(self, worker_id: int) -> int:
+        return self.seed_base + worker_id * self.config.hyperparams.envs_per_worker
+
+    def _restart_worker(self, old: WorkerAgent) -> WorkerAgent:
+        """Same local model and compiled functions, a fresh environment, a new thread."""
+        old.join(timeout=10)
+        hp = self.config.hyperparams
+        env = make_vector_env(self.game, hp.envs_per_worker, recurrent=self.config.cnn_lstm)
+        old.core.start_episodes(env, seed=self._worker_seed(old.worker_id) + self.counter.value)
+        worker = WorkerAgent(old.worker_id, old.core, self.optimizer, self.counter, self.results, self.stop)
+        worker.updates, worker.skipped_updates = old.updates, old.skipped_updates
+        worker.fault = None  # the test hook's injected fault happens once, not again after the restart
+        self.workers[old.worker_id] = worker
+        worker.start()
+        return worker
+
     def _write_config(self) -> None:
-        write_json_atomic(
-            self.run_dir / "config.json",
-            {
-                "config": asdict(self.config),
-                "game": asdict(self.game),
-                "network": type(self.global_model).__name__,
-                "observation_shape": list(self.obs_shape),
-                "versions": package_versions(),
+        path = self.run_dir / "config.json"
+        settings = {
+            "config": asdict(self.config),
+            "game": asdict(self.game),
+            "network": type(self.global_model).__name__,
+            "observation_shape": list(self.obs_shape),
+            "versions": package_versions(),
+        }
+        if self.resume is None:
+            record = {**settings, "command": sys.argv, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        else:  # keep the original start; note each resume and the settings it ran with
+            import json
+
+            record = json.loads(path.read_text())
+            record.setdefault("resumes", []).append({
                 "command": sys.argv,
                 "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            },
-        )
+                "global_step": self.counter.value,
+            })
+            record.update(settings)
+        write_json_atomic(path, record)
 
     def train(self) -> TrainResult:
-        cfg = self.config
+        cfg, resume = self.config, self.resume
         self._write_config()
-        log = EpisodeLog(self.run_dir / "episodes.csv")
-        window: collections.deque[float] = collections.deque(maxlen=cfg.target_window)
-        episodes, best_average, reason, failure, interrupt_code = 0, None, "", None, 130
+        log = EpisodeLog(self.run_dir / "episodes.csv", append=resume is not None)
+        window: collections.deque[float] = collections.deque(resume.recent_returns if resume else (),
+                                                             maxlen=cfg.target_window)
+        episodes = resume.episodes if resume else 0
+        best_average = resume.best_average if resume else None
+        seconds_before = float(resume.state.get("seconds", 0.0)) if resume else 0.0
+        reason, failure, interrupt_code, restarts = "", None, 130, 0
         solved_at: tuple[int, int, float] | None = None
 
         start = time.perf_counter()
@@ -130,42 +187,55 @@ class MasterAgent:
                 except queue.Empty:
                     item = None
                 now = time.perf_counter()
+                seconds = seconds_before + now - start
                 if isinstance(item, WorkerFailure):
-                    failure, reason = item, "worker_failed"
+                    self._log_failure(item)
+                    if item.recoverable and restarts < MAX_WORKER_RESTARTS:
+                        restarts += 1
+                        print(f"warning: worker {item.worker} failed ({item.error}); restarting it with a fresh "
+                              f"environment ({restarts}/{MAX_WORKER_RESTARTS})", file=sys.stderr, flush=True)
+                        self._restart_worker(self.workers[item.worker])
+                    else:
+                        failure, reason = item, "worker_failed"
                 elif isinstance(item, EpisodeResult):
                     episodes += 1
-                    log.write(episodes, item.worker, item.episode_return, item.length, item.global_step, now - start)
+                    log.write(episodes, item.worker, item.episode_return, item.length, item.global_step, seconds)
                     window.append(item.episode_return)
                     if len(window) == cfg.target_window:
                         average = sum(window) / len(window)
                         best_average = average if best_average is None else max(best_average, average)
                         if cfg.target_reward is not None and average >= cfg.target_reward:
-                            reason, solved_at = "solved", (episodes, item.global_step, now - start)
+                            reason, solved_at = "solved", (episodes, item.global_step, seconds)
+                elif isinstance(item, UpdateStats):
+                    pass  # TensorBoard (issue 5) reads these
                 steps = self.counter.value
                 if not reason:
                     if cfg.max_steps is not None and steps >= cfg.max_steps:
                         reason = "max_steps"
                     elif cfg.max_episodes is not None and episodes >= cfg.max_episodes:
                         reason = "max_episodes"
-                    elif cfg.max_seconds is not None and now - start >= cfg.max_seconds:
+                    elif cfg.max_seconds is not None and seconds >= cfg.max_seconds:
                         reason = "max_seconds"
                 if now >= next_progress:
-                    self._print_progress(steps, episodes, window, best_average, now - start)
+                    self._print_progress(steps, episodes, window, now - start, seconds)
                     next_progress = now + PROGRESS_EVERY_S
                 if now >= next_plot:
                     self._draw_curves()
                     next_plot = time.perf_counter() + PLOT_EVERY_S
                 if now >= next_checkpoint:
-                    self._save_checkpoint(episodes, now - start)
+                    self._save_checkpoint(episodes, seconds)
                     next_checkpoint = time.perf_counter() + cfg.checkpoint_every
         except KeyboardInterrupt as stop_signal:  # Ctrl-C, or SIGTERM turned into one by run.py
             reason = "interrupted"
             interrupt_code = getattr(stop_signal, "exit_code", 130)
+            exit_at_once_on_next_signal(interrupt_code)
+            print("stopping: saving checkpoint and curves (press Ctrl-C again to quit at once)",
+                  file=sys.stderr, flush=True)
         finally:
             self.stop.set()
             for w in self.workers:
                 w.join(timeout=30)
-            seconds = time.perf_counter() - start
+            seconds = seconds_before + time.perf_counter() - start
             # Episodes that finished while the workers were stopping still happened: keep them.
             while True:
                 try:
@@ -175,22 +245,16 @@ class MasterAgent:
                 if isinstance(item, EpisodeResult):
                     episodes += 1
                     log.write(episodes, item.worker, item.episode_return, item.length, item.global_step, seconds)
-                elif failure is None and isinstance(item, WorkerFailure):
-                    failure = item
             log.close()
             self._save_checkpoint(episodes, seconds)
             self._draw_curves()
 
         if failure is not None:
-            (self.run_dir / "error.log").write_text(failure.traceback)
             reason = "worker_failed"
-            print(f"error: worker {failure.worker} failed: {failure.error} (traceback in {self.run_dir / 'error.log'})",
-                  file=sys.stderr)
+            print(f"error: worker {failure.worker}: {failure.error}; stopped, last good checkpoint and curves "
+                  f"saved in {self.run_dir}", file=sys.stderr)
         steps = self.counter.value
-        if solved_at is not None:
-            episodes_s, steps_s, seconds_s = solved_at
-        else:
-            episodes_s, steps_s, seconds_s = episodes, steps, seconds
+        episodes_s, steps_s, seconds_s = solved_at if solved_at is not None else (episodes, steps, seconds)
         result = TrainResult(
             solved=reason == "solved",
             reason=reason,
@@ -204,18 +268,31 @@ class MasterAgent:
         self._print_summary(result)
         return result
 
+    def _log_failure(self, failure: WorkerFailure) -> None:
+        with (self.run_dir / "error.log").open("a") as f:
+            f.write(f"--- worker {failure.worker} at step {self.counter.value}: {failure.error}\n{failure.traceback}\n")
+
+    @property
+    def skipped_updates(self) -> int:
+        return sum(w.skipped_updates for w in self.workers)
+
     def _save_checkpoint(self, episodes: int, seconds: float) -> None:
         with self.optimizer.lock:  # weights and Adam slots from the same update
             weights, optimizer_state = snapshot(self.global_model, self.optimizer.optimizer)
             updates = self.optimizer.updates
+        if not all_finite(weights) or not all_finite(optimizer_state):
+            print("error: the global weights are not finite; the last good checkpoint is kept", file=sys.stderr)
+            return
         state = {
             "global_step": self.counter.value,
             "episodes": episodes,
             "seconds": seconds,
             "updates": updates,
-            "skipped_updates": sum(w.skipped_updates for w in self.workers),
+            "skipped_updates": self.skipped_updates,
             "seed": self.config.seed,
             "game": self.game.game_id,
+            "network": type(self.global_model).__name__,
+            "rng": [w.core.rng.bit_generator.state for w in self.workers],
         }
         save_checkpoint(self.run_dir / "checkpoint", weights, optimizer_state, state)
 
@@ -229,19 +306,22 @@ class MasterAgent:
                 target=self.config.target_reward,
             )
 
-    def _print_progress(self, steps, episodes, window, best_average, seconds) -> None:
+    def _print_progress(self, steps, episodes, window, session_seconds, seconds) -> None:
         average = f"{sum(window) / len(window):7.1f}" if window else "    n/a"
+        new_steps = steps - (self.resume.state["global_step"] if self.resume else 0)
+        skipped = f" | skipped {self.skipped_updates} non-finite" if self.skipped_updates else ""
         print(
-            f"steps {steps:>10,} | {steps / max(seconds, 1e-9):>8,.0f} steps/s | episodes {episodes:>6,} | "
-            f"avg{self.config.target_window} {average} | {seconds:6.1f} s",
+            f"steps {steps:>10,} | {new_steps / max(session_seconds, 1e-9):>8,.0f} steps/s | episodes {episodes:>6,} | "
+            f"avg{self.config.target_window} {average} | {seconds:6.1f} s{skipped}",
             flush=True,
         )
 
     def _print_summary(self, r: TrainResult) -> None:
         best = f"{r.best_average:.1f}" if r.best_average is not None else "n/a"
         verdict = "solved" if r.solved else f"not solved ({r.reason.replace('_', ' ')})"
+        skipped = f" | skipped {self.skipped_updates} non-finite updates" if self.skipped_updates else ""
         print(
             f"{verdict}: {self.game.game_id} | episodes {r.episodes:,} | steps {r.steps:,} | "
-            f"{r.seconds:.1f} s | best avg{self.config.target_window} {best} | run {r.run_dir}",
+            f"{r.seconds:.1f} s | best avg{self.config.target_window} {best}{skipped} | run {r.run_dir}",
             flush=True,
         )

@@ -47,12 +47,21 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
 class EpisodeLog:
     """`episodes.csv`, one row per finished episode, flushed as it goes so a crash loses nothing."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, append: bool = False) -> None:
+        """`append`: continue a resumed run's log, first cutting a last line torn by a crash mid-write."""
         self.path = path
-        self._file = path.open("w", newline="")
-        self._writer = csv.writer(self._file)
-        self._writer.writerow(EPISODE_COLUMNS)
-        self._file.flush()
+        if append:
+            data = path.read_bytes()
+            if data and not data.endswith(b"\n"):
+                with path.open("r+b") as f:
+                    f.truncate(data.rfind(b"\n") + 1)
+            self._file = path.open("a", newline="")
+            self._writer = csv.writer(self._file)
+        else:
+            self._file = path.open("w", newline="")
+            self._writer = csv.writer(self._file)
+            self._writer.writerow(EPISODE_COLUMNS)
+            self._file.flush()
 
     def write(self, episode: int, worker: int, episode_return: float, length: int, global_step: int, seconds: float):
         self._writer.writerow([episode, worker, f"{episode_return:g}", length, global_step, f"{seconds:.3f}"])

@@ -13,7 +13,7 @@ from master_agent.shared_optimizer import SharedOptimizer, StepCounter
 from models import build_model
 from worker import Hyperparams
 from worker.core import WorkerCore
-from worker.thread import EpisodeResult, WorkerAgent, WorkerFailure
+from worker.thread import MAX_CONSECUTIVE_NONFINITE, EpisodeResult, UpdateStats, WorkerAgent, WorkerFailure
 
 # --- WorkerCore on a real environment --------------------------------------------------------------
 
@@ -154,8 +154,10 @@ def test_worker_stops_on_the_shared_event_and_reports_episodes():
     stop.set()
     agent.join(timeout=10)
     assert not agent.is_alive()
-    items = [results.get_nowait() for _ in range(results.qsize())]
-    assert len(items) >= 3 and all(isinstance(i, EpisodeResult) for i in items)
+    everything = [results.get_nowait() for _ in range(results.qsize())]
+    items = [i for i in everything if isinstance(i, EpisodeResult)]
+    assert all(isinstance(i, (EpisodeResult, UpdateStats)) for i in everything)  # stats every 50 updates
+    assert len(items) >= 3
     assert {(i.worker, i.episode_return, i.length) for i in items} == {(3, 7.0, 7)}
     assert [i.global_step for i in items] == [7 * (k + 1) for k in range(len(items))]
     assert counter.value == 7 * len(items) == 7 * agent.core.collects
@@ -172,3 +174,13 @@ def test_non_finite_gradients_are_never_applied():
     assert sink.applied == 0
     assert agent.skipped_updates >= 3
     assert core.pulls >= agent.skipped_updates  # the worker still resyncs with the global model
+
+
+def test_persistent_non_finite_gradients_stop_the_worker_with_an_unrecoverable_failure():
+    core = FakeCore(grad_norm=float("inf"))
+    agent, sink, counter, results, stop = start_agent(core)
+    agent.join(timeout=10)
+    assert not agent.is_alive() and sink.applied == 0
+    assert agent.skipped_updates == MAX_CONSECUTIVE_NONFINITE
+    failures = [i for i in (results.get_nowait() for _ in range(results.qsize())) if isinstance(i, WorkerFailure)]
+    assert len(failures) == 1 and not failures[0].recoverable and "non-finite" in failures[0].error

@@ -70,17 +70,24 @@ class WorkerCore:
             jit_compile=True,  # XLA fuses the many small ops: CNN-LSTM gradient 58 -> 33 ms for 80 frames
         ).get_concrete_function()
 
-        obs, _ = env.reset(seed=seed)
-        self.obs = obs.astype(self.obs_dtype, copy=False)
-        self.state = local_model.initial_state(self.num_envs)
+        self.start_episodes(env, seed)
         self.last_values = np.zeros(self.num_envs, dtype=np.float32)
         self.rollout.state0 = tuple(s.copy() for s in self.state)
         self.gradients()  # XLA compiles for the rollout's shapes now, not in the first update of a thread
+        self.last_stats: dict[str, float] = {}
+
+    def start_episodes(self, env: VectorEnv, seed: int) -> None:
+        """Begin fresh episodes in `env` (also how a failed worker restarts with a new environment)."""
+        if env is not self.env:
+            self.env.close()
+            self.env = env
+        obs, _ = env.reset(seed=seed)
+        self.obs = obs.astype(self.obs_dtype, copy=False)
+        self.state = self.model.initial_state(self.num_envs)
         self.prev_done = np.zeros(self.num_envs, dtype=bool)
         self.next_starts = np.ones(self.num_envs, dtype=bool)
         self.episode_return = np.zeros(self.num_envs, dtype=np.float64)
         self.episode_length = np.zeros(self.num_envs, dtype=np.int64)
-        self.last_stats: dict[str, float] = {}
 
     # --- graphs -------------------------------------------------------------------------------
     def _pull_graph(self):

@@ -1,0 +1,72 @@
+"""Everything `--resume RUN_DIR` needs, read and checked before anything is written or TensorFlow loads."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from master_agent.checkpoint import CHECKPOINT_FILE, CheckpointError, read_checkpoint
+from master_agent.config import RunConfig
+from plots import CurveError, moving_average, read_episodes
+from worker import Hyperparams
+
+
+class ResumeError(ValueError):
+    """A run directory that cannot be resumed: missing, foreign, damaged or mismatched."""
+
+
+@dataclass
+class ResumePoint:
+    run_dir: Path
+    weights: list[np.ndarray]
+    optimizer_state: list[np.ndarray]
+    state: dict[str, Any]  # counters and RNG states as saved
+    episodes: int  # rows already in episodes.csv (they continue from here)
+    recent_returns: list[float]  # the last `target_window` returns, to continue the moving average
+    best_average: float | None
+
+
+def config_from_dict(data: dict[str, Any]) -> RunConfig:
+    known = {f.name for f in fields(RunConfig)}
+    values = {k: v for k, v in data.items() if k in known}
+    values["hyperparams"] = Hyperparams(**data["hyperparams"])
+    return RunConfig(**values)
+
+
+def load_resume_point(run_dir: str | Path) -> tuple[RunConfig, dict[str, Any], ResumePoint]:
+    """(saved config, the whole config.json, resume point); raises ResumeError with a one-line reason."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise ResumeError(f"no run directory at '{run_dir}'")
+    config_path = run_dir / "config.json"
+    if not config_path.is_file():
+        raise ResumeError(f"'{run_dir}' is not a run directory (no config.json)")
+    try:
+        saved = json.loads(config_path.read_text())
+        config = config_from_dict(saved["config"])
+    except (ValueError, KeyError, TypeError):
+        raise ResumeError(f"'{config_path}' is damaged or not an A3C-Keras config") from None
+    try:
+        weights, optimizer_state, state = read_checkpoint(run_dir / "checkpoint" / CHECKPOINT_FILE)
+        episodes = read_episodes(run_dir)
+    except (CheckpointError, CurveError) as exc:
+        raise ResumeError(str(exc)) from None
+    if state.get("game") != config.game:
+        raise ResumeError(f"checkpoint is for '{state.get('game')}' but the run's config says '{config.game}'")
+    returns = episodes["return"]
+    window = config.target_window
+    best = float(moving_average(returns, window)[window - 1 :].max()) if len(returns) >= window else None
+    point = ResumePoint(
+        run_dir=run_dir,
+        weights=weights,
+        optimizer_state=optimizer_state,
+        state=state,
+        episodes=len(returns),
+        recent_returns=[float(r) for r in returns[-window:]],
+        best_average=best,
+    )
+    return config, saved, point
