@@ -17,6 +17,8 @@ STATS = {"loss": 1.5, "policy_loss": -0.25, "value_loss": 3.0, "entropy": 0.69, 
 def read_back(directory) -> dict[str, list[tuple[int, float]]]:
     acc = EventAccumulator(str(directory), size_guidance={"tensors": 0})
     acc.Reload()
+    for tag in acc.Tags()["tensors"]:  # what TensorBoard's scalar dashboard shows
+        assert acc.SummaryMetadata(tag).plugin_data.plugin_name == "scalars", tag
     return {
         tag: [(event.step, float(tf.make_ndarray(event.tensor_proto))) for event in acc.Tensors(tag)]
         for tag in acc.Tags()["tensors"]
@@ -65,3 +67,13 @@ def test_writes_from_several_threads_all_land(tmp_path):
     assert len(tags["episode/return"]) == 75
     for i in range(3):
         assert [v for _, v in tags[f"worker_{i}/episode_return"]] == list(np.arange(25.0))
+
+
+def test_flush_writes_what_is_buffered_without_closing(tmp_path):
+    log = TensorBoardLog(tmp_path)
+    try:
+        log.episode(global_step=7, worker=0, episode_return=3.0, length=3, moving_average=None)
+        log.flush()
+        assert read_back(tmp_path / "tensorboard")["episode/return"] == [(7, 3.0)]
+    finally:
+        log.close()
