@@ -144,6 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     plot = p.add_argument_group("viewing curves (with --plot)")
     plot.add_argument("--out", help="PNG to write (default: rewards-compare.png in the first run directory)")
     plot.add_argument("--show", action="store_true", help="also open a window, where a display exists")
+    plot.add_argument("--x", choices=("episodes", "steps", "time"), default="episodes",
+                      help="x axis: episode number, environment steps, or seconds of training")
+    plot.add_argument("--window", type=positive_int, default=100, help="episodes in the moving average")
+    plot.add_argument("--per-worker", action="store_true", help="one line per worker of a single run")
     return p
 
 
@@ -203,19 +207,27 @@ def train(args: argparse.Namespace) -> int:
 def plot(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from plots import CurveError, draw_reward_curves, read_episodes
+    from master_agent.latest import RunPointerError, resolve_run_dir
+    from plots import CurveError, display_available, draw_reward_curves, read_episodes, read_target_reward
 
+    if args.per_worker and len(args.plot) > 1:
+        raise UsageError(f"--per-worker shows the workers of one run; got {len(args.plot)} runs")
     try:
-        runs = [(Path(d).name, read_episodes(d)) for d in args.plot]
-    except CurveError as exc:
+        run_dirs = [resolve_run_dir(d) for d in args.plot]  # runs/latest -> the run it points to
+        runs = [(d.name, read_episodes(d)) for d in run_dirs]
+    except (CurveError, RunPointerError) as exc:
         raise UsageError(str(exc)) from None
-    out = Path(args.out) if args.out else Path(args.plot[0]) / "rewards-compare.png"
+    out = Path(args.out) if args.out else run_dirs[0] / "rewards-compare.png"
     if out.suffix.lower() != ".png":
         raise UsageError(f"--out must name a .png file, got '{out}'")
     if not out.parent.is_dir():
         raise UsageError(f"--out: directory '{out.parent}' does not exist")
-    draw_reward_curves(runs, out, show=args.show)
+    show = args.show and display_available()
+    draw_reward_curves(runs, out, window=args.window, target=[read_target_reward(d) for d in run_dirs],
+                       show=show, x=args.x, per_worker=args.per_worker)
     print(f"wrote {out}")
+    if args.show and not show:
+        print("note: no display here (DISPLAY is not set), so --show opened nothing", file=sys.stderr)
     return 0
 
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import csv
+import json
+import os
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -48,32 +52,88 @@ def moving_average(values: np.ndarray, window: int) -> np.ndarray:
     return (cumsum[idx] - cumsum[start]) / (idx - start)
 
 
+# --x choices: (episodes.csv column, axis label)
+X_AXES = {
+    "episodes": ("episode", "episode"),
+    "steps": ("global_step", "environment steps (all workers)"),
+    "time": ("seconds", "seconds of training"),
+}
+
+
+def read_target_reward(run_dir: str | Path) -> float | None:
+    """The run's `target_reward` from its `config.json`, or None (no config, no target, unreadable)."""
+    try:
+        value = json.loads((Path(run_dir) / "config.json").read_text())["config"]["target_reward"]
+        return float(value) if value is not None else None
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+        return None
+
+
+def display_available() -> bool:
+    """Whether `--show` can open a window: always on macOS and Windows, with X11 or Wayland elsewhere."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def draw_reward_curves(
     runs: list[tuple[str, dict[str, np.ndarray]]],
     out: str | Path,
     window: int = 100,
-    target: float | None = None,
+    target: float | Sequence[float | None] | None = None,
     show: bool = False,
+    x: str = "episodes",
+    per_worker: bool = False,
 ) -> Path:
-    """One figure: raw returns faint, moving average bold, one colour per run; saved to `out`."""
+    """One figure saved to `out`: raw returns faint, their `window`-episode moving average bold.
+
+    `runs` are (label, columns of episodes.csv). Several runs are overlaid, one colour each; `per_worker`
+    draws one line per worker of the first run instead. `x` is `episodes`, `steps` or `time` (X_AXES).
+    `target` is one value for all runs, or one per run (None where a run has none): a dashed line per
+    distinct value.
+    """
     import matplotlib
 
     if not show:
         matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
+    if x not in X_AXES:
+        raise ValueError(f"x must be one of {', '.join(X_AXES)}, got {x!r}")
+    column, x_label = X_AXES[x]
+    if per_worker and runs:
+        label, episodes = runs[0]
+        workers = episodes["worker"]
+        lines = [
+            (f"worker {int(w)}", {k: v[workers == w] for k, v in episodes.items()})
+            for w in np.unique(workers)
+        ]
+    else:
+        lines = list(runs)
+
     fig, ax = plt.subplots(figsize=(9, 5))
-    for i, (label, episodes) in enumerate(runs):
-        color = f"C{i}"
-        x, returns = episodes["episode"], episodes["return"]
-        ax.plot(x, returns, color=color, alpha=0.25, linewidth=0.8)
-        ax.plot(x, moving_average(returns, window), color=color, linewidth=2, label=f"{label} ({window}-ep mean)")
-    if target is not None:
-        ax.axhline(target, color="gray", linestyle="--", linewidth=1, label=f"target {target:g}")
-    ax.set_xlabel("episode")
+    for i, (label, episodes) in enumerate(lines):
+        color = f"C{i % 10}"
+        xs, returns = episodes[column], episodes["return"]
+        ax.plot(xs, returns, color=color, alpha=0.25, linewidth=0.8)
+        ax.plot(xs, moving_average(returns, window), color=color, linewidth=2, label=f"{label} ({window}-ep mean)")
+
+    targets = list(target) if isinstance(target, (list, tuple)) else [target] * max(1, len(runs))
+    distinct = sorted({t for t in targets if t is not None})
+    for value in distinct:
+        owners = [runs[i][0] for i, t in enumerate(targets) if t == value and i < len(runs)]
+        if len(distinct) == 1:
+            ax.axhline(value, color="gray", linestyle="--", linewidth=1, label=f"target {value:g}")
+        else:
+            color = f"C{targets.index(value) % 10}" if not per_worker else "gray"
+            ax.axhline(value, color=color, linestyle="--", linewidth=1,
+                       label=f"target {value:g} ({', '.join(owners)})")
+    ax.set_xlabel(x_label)
     ax.set_ylabel("episode return")
+    if per_worker and runs:
+        ax.set_title(f"{runs[0][0]}: each worker's episodes")
     ax.grid(alpha=0.3)
-    ax.legend(loc="best")
+    ax.legend(loc="best", fontsize="small")
     fig.tight_layout()
     out = Path(out)
     tmp = out.with_name(f".{out.name}.tmp.png")
