@@ -10,6 +10,7 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter hides the progress lines
 
 EXIT_USAGE = 2
+EVAL_MAX_FRAMES = 1000  # evaluate.recording.MAX_FRAMES, repeated here to keep --help free of imports
 
 
 class UsageError(Exception):
@@ -112,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     mode = p.add_mutually_exclusive_group(required=True)
     mode.add_argument("--game", help="gymnasium id (CartPole-v1, ALE/Pong-v5) or a short Atari name (SpaceInvaders)")
     mode.add_argument("--plot", nargs="+", metavar="RUN_DIR", help="draw and compare the reward curves of saved runs")
+    mode.add_argument("--eval", metavar="RUN_DIR",
+                      help="play episodes with a saved run's trained network and print their scores "
+                           "(runs/latest is the newest run)")
 
     train = p.add_argument_group("training")
     train.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1, help="worker threads")
@@ -148,6 +152,16 @@ def build_parser() -> argparse.ArgumentParser:
                       help="x axis: episode number, environment steps, or seconds of training")
     plot.add_argument("--window", type=positive_int, default=100, help="episodes in the moving average")
     plot.add_argument("--per-worker", action="store_true", help="one line per worker of a single run")
+
+    ev = p.add_argument_group("evaluating a run (with --eval; --seed seeds the games and the sampling)")
+    ev.add_argument("--episodes", type=positive_int, help="episodes to play (default: 10)")
+    ev.add_argument("--greedy", action="store_true",
+                    help="take the most probable action instead of sampling from the policy")
+    ev.add_argument("--record", metavar="FILE",
+                    help="write the first episode as an animated .gif (or .mp4, with imageio-ffmpeg installed); "
+                         f"at most {EVAL_MAX_FRAMES} frames")
+    ev.add_argument("--record-every", type=positive_int, default=1, help="keep 1 frame in N of the recording")
+    ev.add_argument("--record-scale", type=fraction, default=1.0, help="resize the recording's frames by this factor")
     return p
 
 
@@ -231,11 +245,50 @@ def plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def evaluate(args: argparse.Namespace) -> int:
+    from evaluate import EvalError, load_run_info
+    from evaluate.recording import check_record_path
+
+    try:
+        info = load_run_info(args.eval)
+        record = check_record_path(args.record) if args.record is not None else None
+    except EvalError as exc:
+        raise UsageError(str(exc)) from None
+    from evaluate.player import evaluate_run  # TensorFlow loads here, once the input is known to be good
+
+    try:
+        evaluate_run(
+            info,
+            episodes=10 if args.episodes is None else args.episodes,
+            greedy=args.greedy,
+            seed=0 if args.seed is None else args.seed,
+            record=record,
+            record_every=args.record_every,
+            record_scale=args.record_scale,
+        )
+    except EvalError as exc:
+        raise UsageError(str(exc)) from None
+    return 0
+
+
+def check_eval_flags(args: argparse.Namespace) -> None:
+    """Evaluation flags mean nothing to the other modes: say so rather than ignore them."""
+    given = [flag for flag, value in (("--episodes", args.episodes), ("--greedy", args.greedy or None),
+                                      ("--record", args.record)) if value is not None]
+    if args.eval is None and given:
+        raise UsageError(f"{given[0]} applies only with --eval")
+    if args.record is None and (args.record_every != 1 or args.record_scale != 1.0):
+        raise UsageError("--record-every and --record-scale apply only with --record")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     signal.signal(signal.SIGTERM, raise_terminated)
     try:
         args = parser.parse_args(argv)
+        check_eval_flags(args)
+        if args.eval is not None:
+            return evaluate(args)
         if args.plot is not None:
             return plot(args)
         return train(args)

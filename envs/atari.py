@@ -14,8 +14,10 @@ from gymnasium.wrappers import AtariPreprocessing, FrameStackObservation
 FRAME_STACK = 4
 
 
-def make_atari_env(game_id: str, frame_stack: int) -> gym.Env:
-    env = gym.make(game_id, frameskip=1)
+def make_atari_env(game_id: str, frame_stack: int, render_mode: str | None = None) -> gym.Env:
+    """`render_mode="rgb_array"`: `render()` gives the full-colour screen (what a recording shows); the
+    observations are the same preprocessed frames either way."""
+    env = gym.make(game_id, frameskip=1, render_mode=render_mode)
     env = AtariPreprocessing(env, noop_max=30, frame_skip=4, screen_size=84, terminal_on_life_loss=False)
     if frame_stack > 1:
         env = FrameStackObservation(env, frame_stack)
