@@ -130,10 +130,10 @@ class Mp4Recorder(Recorder):
         if self._writer is None:
             import imageio.v2 as imageio
 
-            # H.264 wants sides divisible by 2 (16 for the best players): imageio pads or resizes to fit.
             self._writer = imageio.get_writer(self._tmp(), format="FFMPEG", fps=self.fps, codec="libx264",
                                               quality=7, pixelformat="yuv420p", macro_block_size=2)
-        self._writer.append_data(frame)
+        h, w = frame.shape[:2]
+        self._writer.append_data(frame[: h - h % 2, : w - w % 2])  # yuv420p needs even sides: drop an odd edge
 
     def close(self) -> Path:
         if self._writer is None:

@@ -256,3 +256,19 @@ def test_recording_env_sees_the_same_observations_as_training():
     finally:
         plain.close()
         rendering.close()
+
+
+def test_mp4_recorder_where_imageio_ffmpeg_is_installed(tmp_path):
+    pytest.importorskip("imageio_ffmpeg")
+    import imageio.v2 as imageio
+
+    from evaluate.recording import Mp4Recorder
+
+    rec = Mp4Recorder(tmp_path / "r.mp4", fps=15, max_frames=20)
+    for i in range(30):
+        rec.offer(lambda i=i: np.full((21, 31, 3), i * 8, np.uint8))  # odd sides: cropped to even for H.264
+    rec.close()
+    with imageio.get_reader(tmp_path / "r.mp4") as reader:
+        frames = [frame for frame in reader]
+    assert len(frames) == 20 and frames[0].shape == (20, 30, 3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.mp4"]
