@@ -116,9 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--eval", metavar="RUN_DIR",
                       help="play episodes with a saved run's trained network and print their scores "
                            "(runs/latest is the newest run)")
+    mode.add_argument("--resume", metavar="RUN_DIR",
+                      help="continue a run from its checkpoint: same settings, counters and episodes.csv go on; "
+                           "budgets (--max-*, --target-reward), --workers and --checkpoint-every may be given anew")
 
     train = p.add_argument_group("training")
-    train.add_argument("--workers", type=positive_int, default=os.cpu_count() or 1, help="worker threads")
+    train.add_argument("--workers", type=positive_int, help=f"worker threads (default: the CPU cores, {os.cpu_count()} here)")
     train.add_argument("--envs-per-worker", type=positive_int,
                        help="environments each worker steps side by side, one network call acting for all "
                             "(default: 16 classic games, 4 Atari)")
@@ -132,18 +135,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--target-reward", type=finite_float,
                        help="stop when the mean return of the last 100 episodes reaches this "
                             "(default: the game's reward_threshold, 475 for CartPole-v1)")
-    train.add_argument("--seed", type=non_negative_int, default=0, help="seed for weights, environments and sampling")
+    train.add_argument("--seed", type=non_negative_int, help="seed for weights, environments and sampling (default: 0)")
     train.add_argument("--lr", type=positive_float, help="Adam learning rate (default: 1e-3 classic games, 4e-4 Atari)")
-    train.add_argument("--gamma", type=fraction, default=hp.gamma, help="discount factor")
+    train.add_argument("--gamma", type=fraction, help=f"discount factor (default: {hp.gamma})")
     train.add_argument("--t-max", type=positive_int,
                        help="steps per environment per update (default: 5 classic games, 20 Atari)")
-    train.add_argument("--entropy-beta", type=non_negative_float, default=hp.entropy_beta, help="entropy bonus weight")
-    train.add_argument("--value-coef", type=positive_float, default=hp.value_coef, help="value loss weight")
-    train.add_argument("--max-grad-norm", type=positive_float, default=hp.max_grad_norm,
-                       help="clip gradients to this global norm")
-    train.add_argument("--runs-dir", default="runs", help="where run directories are created")
-    train.add_argument("--checkpoint-every", type=positive_float, default=300.0,
-                       help="seconds between periodic checkpoints (one is also written at the end)")
+    train.add_argument("--entropy-beta", type=non_negative_float, help=f"entropy bonus weight (default: {hp.entropy_beta})")
+    train.add_argument("--value-coef", type=positive_float, help=f"value loss weight (default: {hp.value_coef})")
+    train.add_argument("--max-grad-norm", type=positive_float,
+                       help=f"clip gradients to this global norm (default: {hp.max_grad_norm:g})")
+    train.add_argument("--runs-dir", help="where run directories are created (default: runs)")
+    train.add_argument("--checkpoint-every", type=positive_float,
+                       help="seconds between periodic checkpoints; one is also written at the end (default: 300)")
 
     plot = p.add_argument_group("viewing curves (with --plot)")
     plot.add_argument("--out", help="PNG to write (default: rewards-compare.png in the first run directory)")
@@ -165,6 +168,55 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def pick(value, default):
+    return default if value is None else value
+
+
+def check_runs_dir(runs_dir: str) -> None:
+    """Fail before TensorFlow loads and models build, not after: the nearest existing parent must be writable."""
+    from pathlib import Path
+
+    path = Path(runs_dir).resolve()
+    while not path.exists():
+        path = path.parent
+    if not path.is_dir() or not os.access(path, os.W_OK | os.X_OK):
+        raise UsageError(f"--runs-dir '{runs_dir}' is not writable ('{path}' is not a writable directory)")
+
+
+# What a resumed run may change: how long it goes on and how it runs, never what it computes.
+RESUME_MAY_CHANGE = {"workers", "max_steps", "max_episodes", "max_seconds", "target_reward", "checkpoint_every"}
+TRAINING_ONLY = ("envs_per_worker", "cnn_lstm", "seed", "lr", "gamma", "t_max", "entropy_beta", "value_coef",
+                 "max_grad_norm", "runs_dir")
+
+
+def resume(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from envs import GameError, resolve_game
+    from master_agent.latest import RunPointerError, resolve_run_dir
+    from master_agent.resume import ResumeError, load_resume_point
+
+    for name in TRAINING_ONLY:
+        if getattr(args, name) not in (None, False):
+            raise UsageError(f"--{name.replace('_', '-')} cannot change when resuming; it keeps the run's setting")
+    try:
+        config, _, point = load_resume_point(resolve_run_dir(args.resume))
+        game = resolve_game(config.game)
+    except (ResumeError, GameError, RunPointerError) as exc:
+        raise UsageError(str(exc)) from None
+    changes = {name: getattr(args, name) for name in RESUME_MAY_CHANGE if getattr(args, name) is not None}
+    config = dataclasses.replace(config, **changes)
+
+    from master_agent.checkpoint import CheckpointError
+    from master_agent.master import MasterAgent  # TensorFlow loads here, once the input is known to be good
+
+    try:
+        master = MasterAgent(config, game, resume=point)
+    except CheckpointError as exc:
+        raise UsageError(str(exc)) from None
+    return master.train().exit_code
+
+
 def train(args: argparse.Namespace) -> int:
     from envs import GameError, resolve_game
     from master_agent import RunConfig, RunDirError
@@ -181,31 +233,30 @@ def train(args: argparse.Namespace) -> int:
         raise UsageError(f"'{game.game_id}' has observations of shape {game.obs_shape}; "
                          "vector observations or Atari frames are supported")
     defaults = defaults_for(game.is_atari)
-
-    def pick(value, default):
-        return default if value is None else value
+    hp = Hyperparams()
+    check_runs_dir(pick(args.runs_dir, "runs"))
 
     target = pick(args.target_reward, game.reward_threshold)
     config = RunConfig(
         game=game.game_id,
-        workers=args.workers,
+        workers=pick(args.workers, os.cpu_count() or 1),
         learning_rate=pick(args.lr, defaults.learning_rate),
         hyperparams=Hyperparams(
-            gamma=args.gamma,
+            gamma=pick(args.gamma, hp.gamma),
             t_max=pick(args.t_max, defaults.t_max),
             envs_per_worker=pick(args.envs_per_worker, defaults.envs_per_worker),
-            entropy_beta=args.entropy_beta,
-            value_coef=args.value_coef,
-            max_grad_norm=args.max_grad_norm,
+            entropy_beta=pick(args.entropy_beta, hp.entropy_beta),
+            value_coef=pick(args.value_coef, hp.value_coef),
+            max_grad_norm=pick(args.max_grad_norm, hp.max_grad_norm),
             clip_rewards=defaults.clip_rewards,
         ),
         max_steps=pick(args.max_steps, defaults.max_steps),
         max_episodes=args.max_episodes,
         max_seconds=args.max_seconds,
         target_reward=target,
-        seed=args.seed,
-        runs_dir=args.runs_dir,
-        checkpoint_every=args.checkpoint_every,
+        seed=pick(args.seed, 0),
+        runs_dir=pick(args.runs_dir, "runs"),
+        checkpoint_every=pick(args.checkpoint_every, 300.0),
         cnn_lstm=args.cnn_lstm,
     )
     from master_agent.master import MasterAgent  # TensorFlow loads here, once the input is known to be good
@@ -291,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
             return evaluate(args)
         if args.plot is not None:
             return plot(args)
+        if args.resume is not None:
+            return resume(args)
         return train(args)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -44,7 +44,7 @@ def trainer_speed(game: str, workers: int, seconds: float, extra: list[str]) -> 
         cmd = [sys.executable, str(ROOT / "run.py"), "--game", game, "--cnn-lstm", "--workers", str(workers),
                "--max-seconds", str(seconds), "--runs-dir", runs, *extra]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-        (run_dir,) = Path(runs).iterdir()
+        (run_dir,) = [p for p in Path(runs).iterdir() if p.name != "latest"]
         _, _, state = load_checkpoint(run_dir / "checkpoint" / "checkpoint.npz")
     return state["global_step"] / state["seconds"]
 

@@ -50,7 +50,7 @@ def main() -> int:
             cmd = [sys.executable, str(ROOT / "run.py"), "--game", "CartPole-v1", "--seed", str(seed),
                    "--max-seconds", str(args.max_seconds), "--target-reward", str(TARGET), "--runs-dir", runs, *extra]
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-            run_dir = max(Path(runs).iterdir(), key=lambda p: p.stat().st_mtime)
+            run_dir = max((p for p in Path(runs).iterdir() if p.name != "latest"), key=lambda p: p.stat().st_mtime)
             seconds, steps, rate = solve_point(run_dir)
             rows.append((seed, seconds, steps, rate))
             shown = f"{seconds:8.1f} {steps:>10,}" if seconds is not None else f"{'-':>8} {'-':>10}"

@@ -7,13 +7,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-import keras
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:  # reading a checkpoint (resume, eval) must not load TensorFlow
+    import keras
 
 CHECKPOINT_FILE = "checkpoint.npz"
 
 
-def snapshot(model: keras.Model, optimizer: keras.optimizers.Optimizer) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def snapshot(model: "keras.Model", optimizer: "keras.optimizers.Optimizer") -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Weights and optimizer slots as NumPy copies; take it under the optimizer's lock for a consistent pair."""
     return model.get_weights(), [np.array(v) for v in optimizer.variables]
 

@@ -20,15 +20,17 @@ import tensorflow as tf
 from envs import GameSpec, make_vector_env
 from master_agent.checkpoint import CheckpointError, all_finite, save_checkpoint, snapshot
 from master_agent.config import RunConfig
+from master_agent.latest import update_latest_link
+from master_agent.progress import Progress
 from master_agent.resume import ResumePoint
 from master_agent.run_dir import EpisodeLog, create_run_dir, write_json_atomic
 from master_agent.shared_optimizer import SharedOptimizer, StepCounter
+from master_agent.tensorboard_log import TensorBoardLog
 from models import build_model
 from plots import draw_reward_curves, read_episodes
 from worker.core import WorkerCore
 from worker.thread import EpisodeResult, UpdateStats, WorkerAgent, WorkerFailure
 
-PROGRESS_EVERY_S = 2.0
 PLOT_EVERY_S = 30.0
 MAX_WORKER_RESTARTS = 3  # per run: a worker that keeps failing is a bug, not bad luck
 
@@ -105,6 +107,8 @@ class MasterAgent:
                 worker.core.rng.bit_generator.state = rng_state
         # Created last: a failure above leaves no empty run directory behind.
         self.run_dir = resume.run_dir if resume else create_run_dir(config.runs_dir, game.game_id)
+        update_latest_link(self.run_dir)
+        self.progress = Progress(config.max_steps, config.max_seconds, config.target_window)
 
     def _restore(self, resume: ResumePoint) -> None:
         model_shapes = [tuple(w.shape) for w in self.global_model.get_weights()]
@@ -163,22 +167,48 @@ class MasterAgent:
             record.update(settings)
         write_json_atomic(path, record)
 
+    def banner(self) -> dict[str, str]:
+        cfg, hp = self.config, self.config.hyperparams
+        budgets = [f"{name} {value:,}" for name, value in
+                   (("steps", cfg.max_steps), ("episodes", cfg.max_episodes), ("seconds", cfg.max_seconds)) if value]
+        lines = {
+            "game": self.game.game_id,
+            "network": f"{type(self.global_model).__name__}, observations {self.obs_shape}, "
+                       f"{self.optimizer.num_params:,} parameters",
+            "workers": f"{cfg.workers} threads x {hp.envs_per_worker} environments",
+            "algorithm": f"lr {cfg.learning_rate:g}, gamma {hp.gamma:g}, t_max {hp.t_max}, entropy beta "
+                         f"{hp.entropy_beta:g}, value coef {hp.value_coef:g}, grad clip {hp.max_grad_norm:g}"
+                         + (", rewards clipped for the loss" if hp.clip_rewards else ""),
+            "stops at": (f"{cfg.target_window}-episode mean >= {cfg.target_reward:g}"
+                         if cfg.target_reward is not None else "no reward target")
+                        + (f"; budget: {', '.join(budgets)}" if budgets else "; no budget (Ctrl-C stops and saves)"),
+            "seed": str(cfg.seed),
+            "run directory": str(self.run_dir),
+        }
+        if self.resume is not None:
+            lines["resumed"] = f"from step {self.resume.state['global_step']:,}, episode {self.resume.episodes:,}"
+        return lines
+
     def train(self) -> TrainResult:
         cfg, resume = self.config, self.resume
         self._write_config()
+        self.progress.banner(self.banner())
+        tensorboard = TensorBoardLog(self.run_dir)
         log = EpisodeLog(self.run_dir / "episodes.csv", append=resume is not None)
         window: collections.deque[float] = collections.deque(resume.recent_returns if resume else (),
                                                              maxlen=cfg.target_window)
         episodes = resume.episodes if resume else 0
         best_average = resume.best_average if resume else None
+        average = sum(window) / len(window) if window else None
         seconds_before = float(resume.state.get("seconds", 0.0)) if resume else 0.0
+        steps_before = self.counter.value
         reason, failure, interrupt_code, restarts = "", None, 130, 0
         solved_at: tuple[int, int, float] | None = None
 
         start = time.perf_counter()
         for w in self.workers:
             w.start()
-        next_progress, next_plot = start + PROGRESS_EVERY_S, start + PLOT_EVERY_S
+        next_plot = start + PLOT_EVERY_S
         next_checkpoint = start + cfg.checkpoint_every
         try:
             while not reason:
@@ -201,13 +231,17 @@ class MasterAgent:
                     episodes += 1
                     log.write(episodes, item.worker, item.episode_return, item.length, item.global_step, seconds)
                     window.append(item.episode_return)
-                    if len(window) == cfg.target_window:
-                        average = sum(window) / len(window)
+                    average = sum(window) / len(window)
+                    full = len(window) == cfg.target_window
+                    tensorboard.episode(item.global_step, item.worker, item.episode_return, item.length,
+                                        average if full else None)
+                    if full:
                         best_average = average if best_average is None else max(best_average, average)
                         if cfg.target_reward is not None and average >= cfg.target_reward:
                             reason, solved_at = "solved", (episodes, item.global_step, seconds)
                 elif isinstance(item, UpdateStats):
-                    pass  # TensorBoard (issue 5) reads these
+                    rate = (self.counter.value - steps_before) / max(now - start, 1e-9)
+                    tensorboard.update(item.global_step, item.worker, item.stats, cfg.learning_rate, rate)
                 steps = self.counter.value
                 if not reason:
                     if cfg.max_steps is not None and steps >= cfg.max_steps:
@@ -216,9 +250,7 @@ class MasterAgent:
                         reason = "max_episodes"
                     elif cfg.max_seconds is not None and seconds >= cfg.max_seconds:
                         reason = "max_seconds"
-                if now >= next_progress:
-                    self._print_progress(steps, episodes, window, now - start, seconds)
-                    next_progress = now + PROGRESS_EVERY_S
+                self.progress.update(steps, episodes, average, best_average, seconds)
                 if now >= next_plot:
                     self._draw_curves()
                     next_plot = time.perf_counter() + PLOT_EVERY_S
@@ -245,7 +277,11 @@ class MasterAgent:
                 if isinstance(item, EpisodeResult):
                     episodes += 1
                     log.write(episodes, item.worker, item.episode_return, item.length, item.global_step, seconds)
+                    tensorboard.episode(item.global_step, item.worker, item.episode_return, item.length, None)
             log.close()
+            tensorboard.close()
+            self.progress.update(self.counter.value, episodes, average, best_average, seconds)
+            self.progress.close()
             self._save_checkpoint(episodes, seconds)
             self._draw_curves()
 
@@ -305,16 +341,6 @@ class MasterAgent:
                 window=self.config.target_window,
                 target=self.config.target_reward,
             )
-
-    def _print_progress(self, steps, episodes, window, session_seconds, seconds) -> None:
-        average = f"{sum(window) / len(window):7.1f}" if window else "    n/a"
-        new_steps = steps - (self.resume.state["global_step"] if self.resume else 0)
-        skipped = f" | skipped {self.skipped_updates} non-finite" if self.skipped_updates else ""
-        print(
-            f"steps {steps:>10,} | {new_steps / max(session_seconds, 1e-9):>8,.0f} steps/s | episodes {episodes:>6,} | "
-            f"avg{self.config.target_window} {average} | {seconds:6.1f} s{skipped}",
-            flush=True,
-        )
 
     def _print_summary(self, r: TrainResult) -> None:
         best = f"{r.best_average:.1f}" if r.best_average is not None else "n/a"

@@ -54,3 +54,8 @@ def run_cli(args: list[str], cwd: Path, timeout: float = 300) -> subprocess.Comp
 
 def is_png(path: Path) -> bool:
     return path.is_file() and path.stat().st_size > len(PNG_MAGIC) and path.read_bytes()[:8] == PNG_MAGIC
+
+
+def run_dirs(runs: Path) -> list[Path]:
+    """The run directories under a runs dir, without its `latest` pointer."""
+    return sorted(p for p in runs.iterdir() if p.is_dir() and not p.is_symlink() and p.name != "latest")

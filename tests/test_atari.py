@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from gymnasium.vector import AutoresetMode, SyncVectorEnv
 
-from conftest import EPISODES_HEADER, is_png, run_cli
+from conftest import EPISODES_HEADER, is_png, run_cli, run_dirs
 from envs import GameError, resolve_game
 from master_agent.shared_optimizer import SharedOptimizer
 from models import CNNActorCritic, CNNLSTMActorCritic, build_model
@@ -148,7 +148,7 @@ def test_space_invaders_cnn_lstm_run_writes_real_scores(tmp_path):
     result = run_cli(["--game", "SpaceInvaders", "--cnn-lstm", "--workers", "2", "--envs-per-worker", "2",
                       "--max-episodes", "2", "--runs-dir", runs], cwd=tmp_path, timeout=600)
     assert result.returncode == 0, result.stderr
-    (run_dir,) = runs.iterdir()
+    (run_dir,) = run_dirs(runs)
     rows = read_rows(run_dir)
     assert len(rows) >= 2
     # Real game scores: SpaceInvaders scores in multiples of 5 and a whole random game scores well over 5
@@ -170,7 +170,7 @@ def test_breakout_feed_forward_cnn_run(tmp_path):
     result = run_cli(["--game", "Breakout", "--workers", "1", "--envs-per-worker", "2", "--max-episodes", "2",
                       "--runs-dir", runs], cwd=tmp_path, timeout=600)
     assert result.returncode == 0, result.stderr
-    (run_dir,) = runs.iterdir()
+    (run_dir,) = run_dirs(runs)
     rows = read_rows(run_dir)
     assert len(rows) >= 2 and all(r["length"] > 0 for r in rows)
     import json

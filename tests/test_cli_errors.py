@@ -1,7 +1,7 @@
 """Bad input on the command line: one clear `error:` line on stderr, exit status 2, nothing written.
 
-Each case is a real `python run.py ...` in its own empty directory. The processes all start together
-(one TensorFlow import each is most of their time) and each test checks its own.
+Each case is a real `python run.py ...` in its own directory. The processes run a few at a time
+(none should import TensorFlow: bad input is caught before it loads) and each test checks its own.
 """
 
 from __future__ import annotations
@@ -16,41 +16,86 @@ from conftest import finish, start_cli
 EPISODES_HEADER_ROW = "episode,worker,return,length,global_step,seconds\n1,0,9,9,80,0.100\n"
 
 # id: (arguments, a phrase the message must contain). RUNS is the runs dir, NOWHERE a missing dir,
-# EMPTY an existing dir without episodes.csv, FOREIGN a dir whose episodes.csv is something else.
+# EMPTY an existing dir without episodes.csv, FOREIGN a dir whose episodes.csv is something else, GOOD a
+# dir with a valid episodes.csv, ARUN a real finished run, DAMAGED that run with a garbage checkpoint,
+# OTHERGAME that run with its config claiming another game, CORRUPT a run whose episodes.csv has a
+# damaged line, AFILE a regular file.
 CASES = {
+    "no-mode": (["--runs-dir", "RUNS"], "--game"),
+    "unknown-flag": (["--game", "CartPole-v1", "--bogus", "--runs-dir", "RUNS"], "--bogus"),
     "unknown-game": (["--game", "CartPole-v9", "--runs-dir", "RUNS"], "did you mean: CartPole-v1"),
     "non-discrete-game": (["--game", "Pendulum-v1", "--runs-dir", "RUNS"], "Pendulum-v1"),
+    "cnn-lstm-on-vector-game": (["--game", "CartPole-v1", "--cnn-lstm", "--runs-dir", "RUNS"], "--cnn-lstm"),
     "workers-0": (["--game", "CartPole-v1", "--workers", "0", "--runs-dir", "RUNS"], "--workers"),
+    "workers-not-int": (["--game", "CartPole-v1", "--workers", "two", "--runs-dir", "RUNS"], "two"),
+    "envs-per-worker-0": (["--game", "CartPole-v1", "--envs-per-worker", "0", "--runs-dir", "RUNS"], "--envs-per-worker"),
     "max-steps-negative": (["--game", "CartPole-v1", "--max-steps", "-5", "--runs-dir", "RUNS"], "--max-steps"),
+    "max-episodes-0": (["--game", "CartPole-v1", "--max-episodes", "0", "--runs-dir", "RUNS"], "--max-episodes"),
+    "max-seconds-inf": (["--game", "CartPole-v1", "--max-seconds", "inf", "--runs-dir", "RUNS"], "--max-seconds"),
     "lr-0": (["--game", "CartPole-v1", "--lr", "0", "--runs-dir", "RUNS"], "--lr"),
+    "lr-nan": (["--game", "CartPole-v1", "--lr", "nan", "--runs-dir", "RUNS"], "--lr"),
     "lr-not-a-number": (["--game", "CartPole-v1", "--lr", "abc", "--runs-dir", "RUNS"], "abc"),
-    "no-game-no-plot": (["--runs-dir", "RUNS"], "--game"),
+    "gamma-above-1": (["--game", "CartPole-v1", "--gamma", "1.5", "--runs-dir", "RUNS"], "--gamma"),
+    "t-max-0": (["--game", "CartPole-v1", "--t-max", "0", "--runs-dir", "RUNS"], "--t-max"),
+    "entropy-beta-negative": (["--game", "CartPole-v1", "--entropy-beta", "-1", "--runs-dir", "RUNS"], "--entropy-beta"),
+    "target-reward-nan": (["--game", "CartPole-v1", "--target-reward", "nan", "--runs-dir", "RUNS"], "--target-reward"),
+    "seed-negative": (["--game", "CartPole-v1", "--seed", "-1", "--runs-dir", "RUNS"], "--seed"),
+    "checkpoint-every-0": (["--game", "CartPole-v1", "--checkpoint-every", "0", "--runs-dir", "RUNS"], "--checkpoint-every"),
+    "runs-dir-is-a-file": (["--game", "CartPole-v1", "--runs-dir", "AFILE/runs"], "not writable"),
+    "game-and-plot": (["--game", "CartPole-v1", "--plot", "EMPTY", "--runs-dir", "RUNS"], "--plot"),
     "plot-missing-dir": (["--plot", "NOWHERE"], "NOWHERE"),
     "plot-dir-without-episodes": (["--plot", "EMPTY"], "EMPTY"),
-}
-
-# More bad input, checked in-process through run.main (the same code path, without paying a
-# TensorFlow start-up per case).
-IN_PROCESS_CASES = {
-    "gamma-above-1": (["--game", "CartPole-v1", "--gamma", "1.5", "--runs-dir", "RUNS"], "--gamma"),
-    "entropy-beta-negative": (["--game", "CartPole-v1", "--entropy-beta", "-1", "--runs-dir", "RUNS"], "--entropy-beta"),
-    "game-and-plot": (["--game", "CartPole-v1", "--plot", "EMPTY", "--runs-dir", "RUNS"], "--plot"),
     "plot-foreign-csv": (["--plot", "FOREIGN"], "FOREIGN"),
+    "plot-corrupt-csv-line": (["--plot", "CORRUPT"], "damaged"),
     "plot-out-not-png": (["--plot", "GOOD", "--out", "curves.jpg"], ".png"),
     "plot-out-in-missing-dir": (["--plot", "GOOD", "--out", "NOWHERE/curves.png"], "does not exist"),
+    "resume-missing-dir": (["--resume", "NOWHERE"], "NOWHERE"),
+    "resume-foreign-dir": (["--resume", "EMPTY"], "not a run directory"),
+    "resume-damaged-checkpoint": (["--resume", "DAMAGED"], "damaged"),
+    "resume-checkpoint-of-another-game": (["--resume", "OTHERGAME"], "checkpoint is for 'CartPole-v1'"),
+    "resume-corrupt-episodes": (["--resume", "CORRUPT"], "damaged"),
+    "resume-changes-lr": (["--resume", "ARUN", "--lr", "0.1"], "--lr cannot change"),
+    "resume-changes-game": (["--resume", "ARUN", "--game", "Acrobot-v1"], "--game"),
+    "resume-bad-budget": (["--resume", "ARUN", "--max-steps", "0"], "--max-steps"),
 }
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory) -> Path:
+    """A real, tiny CartPole run to resume or damage (made once for the module)."""
+    from conftest import run_cli, run_dirs
+
+    runs = tmp_path_factory.mktemp("real_run")
+    result = run_cli(["--game", "CartPole-v1", "--max-steps", "1000", "--workers", "1", "--runs-dir", runs], cwd=runs)
+    assert result.returncode == 0, result.stderr
+    (run_dir,) = run_dirs(runs)
+    return run_dir
 
 
 PARALLEL = max(2, os.cpu_count() or 1)  # processes at a time: more only thrash TensorFlow's start-up
 
 
-def prepare(cwd: Path) -> dict[str, Path]:
-    dirs = {name: cwd / name.lower() for name in ("RUNS", "NOWHERE", "EMPTY", "FOREIGN", "GOOD")}
+def prepare(cwd: Path, finished_run: Path) -> dict[str, Path]:
+    import json
+    import shutil
+
+    names = ("RUNS", "NOWHERE", "EMPTY", "FOREIGN", "GOOD", "ARUN", "DAMAGED", "OTHERGAME", "CORRUPT", "AFILE")
+    dirs = {name: cwd / name.lower() for name in names}
     dirs["EMPTY"].mkdir()
     dirs["FOREIGN"].mkdir()
     (dirs["FOREIGN"] / "episodes.csv").write_text("name,score\nx,1\n")
     dirs["GOOD"].mkdir()
     (dirs["GOOD"] / "episodes.csv").write_text(EPISODES_HEADER_ROW)
+    for name in ("ARUN", "DAMAGED", "OTHERGAME", "CORRUPT"):
+        shutil.copytree(finished_run, dirs[name])
+    (dirs["DAMAGED"] / "checkpoint" / "checkpoint.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    config_path = dirs["OTHERGAME"] / "config.json"
+    config = json.loads(config_path.read_text())
+    config["config"]["game"] = "Acrobot-v1"
+    config_path.write_text(json.dumps(config))
+    with (dirs["CORRUPT"] / "episodes.csv").open("a") as f:
+        f.write("999,0,not-a-number,1,1,1.0\n")
+    dirs["AFILE"].write_text("a regular file, not a directory\n")
     return dirs
 
 
@@ -68,14 +113,14 @@ def substitute(args, dirs):
 
 
 @pytest.fixture(scope="module")
-def cli_results(tmp_path_factory):
+def cli_results(tmp_path_factory, finished_run):
     pending = list(CASES.items())
     running, results = [], {}
     while pending or running:
         while pending and len(running) < PARALLEL:
             case, (args, _) = pending.pop(0)
             cwd = tmp_path_factory.mktemp(case)
-            dirs = prepare(cwd)
+            dirs = prepare(cwd, finished_run)
             before = snapshot(cwd)
             running.append((case, start_cli(substitute(args, dirs), cwd), cwd, dirs, before))
         case, proc, cwd, dirs, before = running.pop(0)
@@ -97,25 +142,3 @@ def test_bad_input_gets_one_error_line_and_exit_status_2(cli_results, case):
     # Nothing created or changed: no runs dir, no PNG, no file touched.
     assert not dirs["RUNS"].exists()
     assert snapshot(cwd) == before
-
-
-@pytest.mark.parametrize("case", list(IN_PROCESS_CASES))
-def test_bad_input_in_process(tmp_path, monkeypatch, capsys, case):
-    import signal
-
-    import run
-
-    # run.main installs a SIGTERM handler; keep it out of the rest of the session.
-    monkeypatch.setattr(signal, "signal", lambda *args: None)
-    dirs = prepare(tmp_path)
-    before = snapshot(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    args, phrase = IN_PROCESS_CASES[case]
-    assert run.main(substitute(args, dirs)) == 2
-    captured = capsys.readouterr()
-    lines = captured.err.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), captured
-    assert substitute([phrase], dirs)[0] in lines[0], captured
-    assert captured.out == ""
-    assert not dirs["RUNS"].exists()
-    assert snapshot(tmp_path) == before

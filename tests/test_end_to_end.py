@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import EPISODES_HEADER, finish, is_png, run_cli, start_cli
+from conftest import EPISODES_HEADER, finish, is_png, run_cli, run_dirs, start_cli
 from master_agent.checkpoint import load_checkpoint
 from models import build_model
 
@@ -42,8 +42,9 @@ def runs(tmp_path_factory):
     for seed, cwd, runs_dir, proc in started:
         result = finish(proc, timeout=300)
         assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
-        made = sorted(runs_dir.iterdir())
+        made = run_dirs(runs_dir)
         assert len(made) == 1, made
+        assert (runs_dir / "latest").resolve() == made[0].resolve()  # --plot/--eval runs/latest
         out[seed] = {"result": result, "cwd": cwd, "run_dir": made[0]}
     return out
 
@@ -171,7 +172,7 @@ def test_interrupted_run_saves_checkpoint_and_curves(tmp_path, sig, exit_code):
     assert result.returncode == exit_code, output
     assert "Traceback" not in result.stdout + result.stderr, output
     assert any(line.startswith("not solved (interrupted): CartPole-v1") for line in result.stdout.splitlines()), output
-    (run_dir,) = runs_dir.iterdir()
+    (run_dir,) = run_dirs(runs_dir)
     _, _, state = load_checkpoint(run_dir / "checkpoint" / "checkpoint.npz")
     assert state["global_step"] > 0
     assert state["episodes"] == len(read_rows(run_dir)) > 5
