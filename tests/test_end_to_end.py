@@ -177,3 +177,15 @@ def test_interrupted_run_saves_checkpoint_and_curves(tmp_path, sig, exit_code):
     assert state["global_step"] > 0
     assert state["episodes"] == len(read_rows(run_dir)) > 5
     assert is_png(run_dir / "rewards.png")
+
+
+def test_run_writes_tensorboard_events_with_the_named_tags(runs):
+    from test_tensorboard_log import read_back
+
+    run_dir = runs[0]["run_dir"]
+    scalars = read_back(run_dir / "tensorboard")
+    rows = read_rows(run_dir)
+    # Every episode of the CSV is in TensorBoard, at the same global steps.
+    assert [step for step, _ in scalars["episode/return"]] == [int(r["global_step"]) for r in rows]
+    assert [value for _, value in scalars["episode/return"]] == [float(r["return"]) for r in rows]
+    assert {"worker_0/episode_return", "worker_1/episode_return", "episode/length"} <= set(scalars)
