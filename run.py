@@ -1,11 +1,13 @@
-"""Command line: parse, validate, hand a RunConfig to the trainer or the curve viewer."""
+"""Command line: parse, validate, and hand over to training, resuming, curve viewing or evaluation."""
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal
 import sys
+from typing import Callable
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter hides the progress lines
 
@@ -27,61 +29,28 @@ def raise_terminated(signum, frame):
     raise Terminated()
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got '{text}'") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def number_type(kind: type, accepts: Callable[[float], bool], requirement: str) -> Callable[[str], float]:
+    """An argparse `type=` for a finite int or float that `accepts`; argparse adds the flag's name."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected {'an integer' if kind is int else 'a number'}, got '{text}'") from None
+        if not math.isfinite(value) or not accepts(value):
+            raise argparse.ArgumentTypeError(f"must be {requirement}, got {text}")
+        return value
+
+    return parse
 
 
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
-    return value
-
-
-def fraction(text: str) -> float:
-    value = positive_float(text)
-    if value > 1:
-        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
-    return value
-
-
-def non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
-    return value
-
-
-def finite_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise argparse.ArgumentTypeError(f"must be finite, got {text}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got '{text}'") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
+positive_int = number_type(int, lambda v: v >= 1, "at least 1")
+non_negative_int = number_type(int, lambda v: v >= 0, ">= 0")
+positive_float = number_type(float, lambda v: v > 0, "a positive finite number")
+non_negative_float = number_type(float, lambda v: v >= 0, "a finite number >= 0")
+fraction = number_type(float, lambda v: 0 < v <= 1, "in (0, 1]")
+finite_float = number_type(float, lambda v: True, "finite")
 
 
 class DefaultsFormatter(argparse.HelpFormatter):
