@@ -34,7 +34,10 @@ class SharedOptimizer:
         self.optimizer.apply(grads, self.variables)
 
     def apply(self, flat_grads: tf.Tensor, then: Callable[[], None] | None = None) -> None:
-        """Apply one flat gradient vector (variables in model order), then run `then` (a worker's weight pull) under the same lock: a consistent snapshot."""
+        """Apply one flat gradient vector (variables in model order), then run `then` under the same lock.
+
+        `then` is the worker's weight pull: it sees exactly the weights this update produced.
+        """
         with self.lock:
             self._apply(flat_grads)
             self.updates += 1

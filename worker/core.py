@@ -74,7 +74,6 @@ class WorkerCore:
         self.last_values = np.zeros(self.num_envs, dtype=np.float32)
         self.rollout.state0 = tuple(s.copy() for s in self.state)
         self.gradients()  # XLA compiles for the rollout's shapes now, not in the first update of a thread
-        self.last_stats: dict[str, float] = {}
 
     def start_episodes(self, env: VectorEnv, seed: int) -> None:
         """Begin fresh episodes in `env` (also how a failed worker restarts with a new environment)."""
@@ -166,5 +165,4 @@ class WorkerCore:
             ro.starts,
             ro.state0,
         )
-        self.last_stats = dict(zip(STAT_NAMES, stats.numpy().tolist()))
-        return grads, self.last_stats
+        return grads, dict(zip(STAT_NAMES, stats.numpy().tolist()))
