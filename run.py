@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="stop when the mean return of the last 100 episodes reaches this "
                             "(default: the game's reward_threshold, 475 for CartPole-v1)")
     train.add_argument("--seed", type=non_negative_int, help="seed for weights, environments and sampling (default: 0)")
-    train.add_argument("--lr", type=positive_float, help="Adam learning rate (default: 1e-3 classic games, 4e-4 Atari)")
+    train.add_argument("--lr", type=positive_float, help="Adam learning rate (default: 1e-3 classic games, 7e-4 Atari)")
     train.add_argument("--gamma", type=fraction, help=f"discount factor (default: {hp.gamma})")
     train.add_argument("--t-max", type=positive_int,
                        help="steps per environment per update (default: 5 classic games, 20 Atari)")

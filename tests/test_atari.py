@@ -159,7 +159,7 @@ def test_space_invaders_cnn_lstm_run_writes_real_scores(tmp_path):
 
     config = json.loads((run_dir / "config.json").read_text())
     assert config["network"] == "CNNLSTMActorCritic" and config["observation_shape"] == [84, 84]
-    assert config["config"]["learning_rate"] == 4e-4 and config["config"]["hyperparams"]["t_max"] == 20
+    assert config["config"]["learning_rate"] == 7e-4 and config["config"]["hyperparams"]["t_max"] == 20
     assert config["config"]["hyperparams"]["clip_rewards"] is True
     assert is_png(run_dir / "rewards.png") and (run_dir / "checkpoint" / "checkpoint.npz").is_file()
 
