@@ -1,8 +1,8 @@
 """Actor-critics for Atari frames: a feed-forward CNN on 4 stacked frames, and a CNN + LSTM on one frame.
 
-The conv stack is the A3C paper's (16 8x8 stride 4, 32 4x4 stride 2, dense 256): about 5x fewer
-multiply-adds per frame than the 4x(32 3x3 stride 2) stack, which matters on CPU-only machines where
-the network, not the emulator, bounds the steps per second.
+The conv stack is the A3C paper's (16 8x8 stride 4, 32 4x4 stride 2, dense 256): 1.7M multiply-adds per
+frame against 6.3M for the 4x(32 3x3 stride 2) stack, and a ~4x faster gradient measured on 2 cores (see
+the README). On CPU-only machines the network, not the emulator, bounds the steps per second.
 """
 
 from __future__ import annotations
