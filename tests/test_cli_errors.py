@@ -1,7 +1,7 @@
 """Bad input on the command line: one clear `error:` line on stderr, exit status 2, nothing written.
 
 Each case is a real `python run.py ...` in its own directory. The processes run a few at a time
-(none should import TensorFlow: bad input is caught before it loads) and each test checks its own.
+(all but the network-shape check of --resume are caught before TensorFlow loads) and each test checks its own.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import finish, start_cli
@@ -53,6 +54,7 @@ CASES = {
     "resume-foreign-dir": (["--resume", "EMPTY"], "not a run directory"),
     "resume-damaged-checkpoint": (["--resume", "DAMAGED"], "damaged"),
     "resume-checkpoint-of-another-game": (["--resume", "OTHERGAME"], "checkpoint is for 'CartPole-v1'"),
+    "resume-checkpoint-of-another-network": (["--resume", "OTHERNET"], "does not fit the MLPActorCritic"),
     "resume-corrupt-episodes": (["--resume", "CORRUPT"], "damaged"),
     "resume-changes-lr": (["--resume", "ARUN", "--lr", "0.1"], "--lr cannot change"),
     "resume-changes-game": (["--resume", "ARUN", "--game", "Acrobot-v1"], "--game"),
@@ -79,15 +81,22 @@ def prepare(cwd: Path, finished_run: Path) -> dict[str, Path]:
     import json
     import shutil
 
-    names = ("RUNS", "NOWHERE", "EMPTY", "FOREIGN", "GOOD", "ARUN", "DAMAGED", "OTHERGAME", "CORRUPT", "AFILE")
+    names = ("RUNS", "NOWHERE", "EMPTY", "FOREIGN", "GOOD", "ARUN", "DAMAGED", "OTHERGAME", "OTHERNET", "CORRUPT",
+             "AFILE")
     dirs = {name: cwd / name.lower() for name in names}
     dirs["EMPTY"].mkdir()
     dirs["FOREIGN"].mkdir()
     (dirs["FOREIGN"] / "episodes.csv").write_text("name,score\nx,1\n")
     dirs["GOOD"].mkdir()
     (dirs["GOOD"] / "episodes.csv").write_text(EPISODES_HEADER_ROW)
-    for name in ("ARUN", "DAMAGED", "OTHERGAME", "CORRUPT"):
+    for name in ("ARUN", "DAMAGED", "OTHERGAME", "OTHERNET", "CORRUPT"):
         shutil.copytree(finished_run, dirs[name])
+    # Same game, weights of another network: every layer one unit wider.
+    from master_agent.checkpoint import load_checkpoint, save_checkpoint
+
+    weights, optimizer_state, state = load_checkpoint(dirs["OTHERNET"] / "checkpoint" / "checkpoint.npz")
+    wider = [np.zeros(tuple(n + 1 for n in w.shape), w.dtype) for w in weights]
+    save_checkpoint(dirs["OTHERNET"] / "checkpoint", wider, optimizer_state, state)
     (dirs["DAMAGED"] / "checkpoint" / "checkpoint.npz").write_bytes(b"PK\x03\x04 not really a zip")
     config_path = dirs["OTHERGAME"] / "config.json"
     config = json.loads(config_path.read_text())
