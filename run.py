@@ -76,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     hp = Hyperparams()
     p = OneLineParser(
         prog="run.py",
-        description="Train A3C (threaded workers) on a gymnasium game, or view saved reward curves.",
+        description="Train A3C (threaded workers, or Ray actors) on a gymnasium game, view saved reward curves, "
+                    "evaluate a trained run.",
         formatter_class=DefaultsFormatter,
     )
     mode = p.add_mutually_exclusive_group(required=True)
@@ -116,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--runs-dir", help="where run directories are created (default: runs)")
     train.add_argument("--checkpoint-every", type=positive_float,
                        help="seconds between periodic checkpoints; one is also written at the end (default: 300)")
+    train.add_argument("--backend", choices=("thread", "ray"),
+                       help="where workers run: threads of this process, or Ray actors, one process and CPU each "
+                            "(default: thread)")
+    train.add_argument("--ray-address",
+                       help="with --backend ray: join this cluster ('auto' or HOST:PORT of `ray start --head`); "
+                            "without it Ray starts on this machine for the run")
 
     plot = p.add_argument_group("viewing curves (with --plot)")
     plot.add_argument("--out", help="PNG to write (default: rewards-compare.png in the first run directory)")
@@ -153,9 +160,36 @@ def check_runs_dir(runs_dir: str) -> None:
 
 
 # What a resumed run may change: how long it goes on and how it runs, never what it computes.
-RESUME_MAY_CHANGE = {"workers", "max_steps", "max_episodes", "max_seconds", "target_reward", "checkpoint_every"}
+RESUME_MAY_CHANGE = {"workers", "max_steps", "max_episodes", "max_seconds", "target_reward", "checkpoint_every",
+                     "backend", "ray_address"}
 TRAINING_ONLY = ("envs_per_worker", "cnn_lstm", "seed", "lr", "gamma", "t_max", "entropy_beta", "value_coef",
                  "max_grad_norm", "runs_dir")
+
+
+def check_backend(backend: str, ray_address: str | None) -> None:
+    """Ray is optional: say how to get it before anything loads, rather than fail halfway."""
+    import importlib.util
+
+    if ray_address is not None and backend != "ray":
+        raise UsageError("--ray-address applies only with --backend ray")
+    if backend == "ray" and importlib.util.find_spec("ray") is None:
+        raise UsageError("--backend ray needs Ray, which is not installed: pip install -r requirements-ray.txt")
+    if ray_address is not None and ray_address != "auto":
+        check_reachable(ray_address)
+
+
+def check_reachable(address: str) -> None:
+    """Ray retries an unreachable cluster for minutes; a TCP connect answers in a moment."""
+    import socket
+
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise UsageError(f"--ray-address must be 'auto' or HOST:PORT, got '{address}'")
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as exc:
+        raise UsageError(f"--ray-address {address}: no Ray cluster answers there ({exc.strerror or exc}); "
+                         "start one with `ray start --head`") from None
 
 
 def resume(args: argparse.Namespace) -> int:
@@ -174,14 +208,18 @@ def resume(args: argparse.Namespace) -> int:
     except (ResumeError, GameError, RunPointerError) as exc:
         raise UsageError(str(exc)) from None
     changes = {name: getattr(args, name) for name in RESUME_MAY_CHANGE if getattr(args, name) is not None}
+    if args.backend == "thread":
+        changes["ray_address"] = None
     config = dataclasses.replace(config, **changes)
+    check_backend(config.backend, config.ray_address)
 
+    from master_agent.backends import BackendError
     from master_agent.checkpoint import CheckpointError
     from master_agent.master import MasterAgent  # TensorFlow loads here, once the input is known to be good
 
     try:
         master = MasterAgent(config, game, resume=point)
-    except CheckpointError as exc:
+    except (CheckpointError, BackendError) as exc:
         raise UsageError(str(exc)) from None
     return master.train().exit_code
 
@@ -204,6 +242,8 @@ def train(args: argparse.Namespace) -> int:
     defaults = defaults_for(game.is_atari)
     hp = Hyperparams()
     check_runs_dir(pick(args.runs_dir, "runs"))
+    backend = pick(args.backend, "thread")
+    check_backend(backend, args.ray_address)
 
     target = pick(args.target_reward, game.reward_threshold)
     config = RunConfig(
@@ -227,13 +267,16 @@ def train(args: argparse.Namespace) -> int:
         runs_dir=pick(args.runs_dir, "runs"),
         checkpoint_every=pick(args.checkpoint_every, 300.0),
         cnn_lstm=args.cnn_lstm,
+        backend=backend,
+        ray_address=args.ray_address,
     )
+    from master_agent.backends import BackendError
     from master_agent.master import MasterAgent  # TensorFlow loads here, once the input is known to be good
     from models import ModelError
 
     try:
         master = MasterAgent(config, game)
-    except (RunDirError, ModelError) as exc:
+    except (RunDirError, ModelError, BackendError) as exc:
         raise UsageError(str(exc)) from None
     return master.train().exit_code
 

@@ -23,6 +23,8 @@ class RunConfig:
     runs_dir: str = "runs"
     checkpoint_every: float = 300.0  # seconds between periodic checkpoints (one is always written at the end)
     cnn_lstm: bool = False  # image games: CNN + LSTM on single frames instead of a CNN on 4 stacked frames
+    backend: str = "thread"  # thread | ray: where the workers run
+    ray_address: str | None = None  # None: a local Ray started for the run; "auto" or HOST:PORT: join a cluster
 
 
 @dataclass(frozen=True)

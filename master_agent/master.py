@@ -18,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from envs import GameSpec, make_vector_env
+from master_agent.backends import make_backend
 from master_agent.checkpoint import CheckpointError, all_finite, save_checkpoint, snapshot
 from master_agent.config import RunConfig
 from master_agent.latest import update_latest_link
@@ -28,7 +29,6 @@ from master_agent.shared_optimizer import SharedOptimizer, StepCounter
 from master_agent.tensorboard_log import TensorBoardLog
 from models import build_model
 from plots import draw_reward_curves, read_episodes
-from worker.core import WorkerCore
 from worker.thread import EpisodeResult, UpdateStats, WorkerAgent, WorkerFailure
 
 PLOT_EVERY_S = 30.0
@@ -89,9 +89,9 @@ class MasterAgent:
         configure_tensorflow_threads()
         keras.utils.set_random_seed(config.seed)
 
-        hp = config.hyperparams
-        envs = [make_vector_env(game, hp.envs_per_worker, recurrent=config.cnn_lstm) for _ in range(config.workers)]
-        self.obs_shape = tuple(envs[0].single_observation_space.shape)  # after preprocessing
+        probe = make_vector_env(game, 1, recurrent=config.cnn_lstm)
+        self.obs_shape = tuple(probe.single_observation_space.shape)  # after preprocessing
+        probe.close()
         self.global_model = build_model(self.obs_shape, game.n_actions, name="global")
         self.optimizer = SharedOptimizer(self.global_model, config.learning_rate)
         if resume is not None:
@@ -101,12 +101,19 @@ class MasterAgent:
         self.stop = threading.Event()
         # Seeds move on with the step count, so a resumed run does not replay the episodes it already had.
         self.seed_base = config.seed * 10_000 + self.counter.value
-        self.workers = [self._make_worker(i, env) for i, env in enumerate(envs)]
-        if resume is not None:
-            for worker, rng_state in zip(self.workers, resume.state.get("rng", [])):
-                worker.core.rng.bit_generator.state = rng_state
-        # Created last: a failure above leaves no empty run directory behind.
-        self.run_dir = resume.run_dir if resume else create_run_dir(config.runs_dir, game.game_id)
+        self.backend = make_backend(config, game, self.optimizer, self.obs_shape)
+        try:
+            cores = self.backend.make_cores([self._worker_seed(i) for i in range(config.workers)])
+            self.workers = [self._make_worker(i, core) for i, core in enumerate(cores)]
+            if resume is not None:
+                for worker, rng_state in zip(self.workers, resume.state.get("rng", [])):
+                    if rng_state is not None:
+                        worker.core.rng_state = rng_state
+            # Created last: a failure above leaves no empty run directory behind.
+            self.run_dir = resume.run_dir if resume else create_run_dir(config.runs_dir, game.game_id)
+        except BaseException:
+            self.backend.close()
+            raise
         update_latest_link(self.run_dir)
         self.progress = Progress(config.max_steps, config.max_seconds, config.target_window)
 
@@ -122,22 +129,22 @@ class MasterAgent:
         for variable, value in zip(self.optimizer.optimizer.variables, resume.optimizer_state):
             variable.assign(value)
 
-    def _make_worker(self, worker_id: int, env) -> WorkerAgent:
-        hp = self.config.hyperparams
-        local_model = build_model(self.obs_shape, self.game.n_actions, name=f"local_{worker_id}")
-        core = WorkerCore(local_model, self.optimizer.variables, env, hp, seed=self._worker_seed(worker_id))
+    def _make_worker(self, worker_id: int, core) -> WorkerAgent:
         return WorkerAgent(worker_id, core, self.optimizer, self.counter, self.results, self.stop)
 
     def _worker_seed(self, worker_id: int) -> int:
         return self.seed_base + worker_id * self.config.hyperparams.envs_per_worker
 
     def _restart_worker(self, old: WorkerAgent) -> WorkerAgent:
-        """Same local model and compiled functions, a fresh environment, a new thread."""
+        """Fresh environments (threads: same local model; Ray: a new actor), on a new thread.
+
+        The restart itself runs on that thread (a new Ray actor takes seconds to start), so episodes of the
+        other workers keep being logged meanwhile; if it fails, that is the worker's next failure.
+        """
         old.join(timeout=10)
-        hp = self.config.hyperparams
-        env = make_vector_env(self.game, hp.envs_per_worker, recurrent=self.config.cnn_lstm)
-        old.core.start_episodes(env, seed=self._worker_seed(old.worker_id) + self.counter.value)
-        worker = WorkerAgent(old.worker_id, old.core, self.optimizer, self.counter, self.results, self.stop)
+        seed = self._worker_seed(old.worker_id) + self.counter.value
+        worker = WorkerAgent(old.worker_id, old.core, self.optimizer, self.counter, self.results, self.stop,
+                             setup=lambda: self.backend.restart(old.core, seed))
         worker.updates, worker.skipped_updates = old.updates, old.skipped_updates
         worker.fault = None  # the test hook's injected fault happens once, not again after the restart
         self.workers[old.worker_id] = worker
@@ -175,7 +182,7 @@ class MasterAgent:
             "game": self.game.game_id,
             "network": f"{type(self.global_model).__name__}, observations {self.obs_shape}, "
                        f"{self.optimizer.num_params:,} parameters",
-            "workers": f"{cfg.workers} threads x {hp.envs_per_worker} environments",
+            "workers": self.backend.describe(),
             "algorithm": f"lr {cfg.learning_rate:g}, gamma {hp.gamma:g}, t_max {hp.t_max}, entropy beta "
                          f"{hp.entropy_beta:g}, value coef {hp.value_coef:g}, grad clip {hp.max_grad_norm:g}"
                          + (", rewards clipped for the loss" if hp.clip_rewards else ""),
@@ -284,6 +291,7 @@ class MasterAgent:
             self.progress.close()
             self._save_checkpoint(episodes, seconds)
             self._draw_curves()
+            self.backend.close()
 
         if failure is not None:
             reason = "worker_failed"
@@ -328,7 +336,7 @@ class MasterAgent:
             "seed": self.config.seed,
             "game": self.game.game_id,
             "network": type(self.global_model).__name__,
-            "rng": [w.core.rng.bit_generator.state for w in self.workers],
+            "rng": [w.core.rng_state for w in self.workers],
         }
         save_checkpoint(self.run_dir / "checkpoint", weights, optimizer_state, state)
 

@@ -26,6 +26,7 @@ class SharedOptimizer:
         self.num_params = sum(self._sizes)
         spec = tf.TensorSpec([self.num_params], tf.float32)
         self._apply = tf.function(self._apply_graph, input_signature=[spec]).get_concrete_function()
+        self._flat_weights = tf.function(self._flat_weights_graph, input_signature=[]).get_concrete_function()
         self.updates = 0
 
     def _apply_graph(self, flat_grads):
@@ -33,7 +34,15 @@ class SharedOptimizer:
         grads = [tf.reshape(g, v.shape) for g, v in zip(parts, self.variables)]
         self.optimizer.apply(grads, self.variables)
 
-    def apply(self, flat_grads: tf.Tensor, then: Callable[[], None] | None = None) -> None:
+    def _flat_weights_graph(self):
+        return tf.concat([tf.reshape(v, [-1]) for v in self.variables], axis=0)
+
+    def flat_weights(self) -> np.ndarray:
+        """The global weights as one vector, what a worker in another process loads; call it under `lock`
+        (inside `apply`'s `then`) for weights that are exactly one update's."""
+        return self._flat_weights().numpy()
+
+    def apply(self, flat_grads: tf.Tensor | np.ndarray, then: Callable[[], None] | None = None) -> None:
         """Apply one flat gradient vector (variables in model order), then run `then` under the same lock.
 
         `then` is the worker's weight pull: it sees exactly the weights this update produced.

@@ -1,6 +1,8 @@
 """What a worker computes: act, collect a rollout, returns, loss and gradients.
 
-Nothing here knows how it is run (a thread today); `worker.thread.WorkerAgent` is the harness.
+Nothing here knows how it is run: `worker.thread.WorkerAgent` runs it on a thread beside the global model
+(weights pulled in-graph), `worker.ray_actor.RolloutActor` in a Ray actor's process (weights sent as one
+flat vector).
 Every TensorFlow call is a `tf.function` with a fixed input signature, traced once in the constructor
 (on the caller's thread, before any worker starts) so that no call retraces and no thread builds a graph.
 Gradients leave as one flat vector: a single tensor crosses into the shared optimizer instead of one per
@@ -33,7 +35,7 @@ class WorkerCore:
     def __init__(
         self,
         local_model: ActorCritic,
-        global_variables: list,
+        global_variables: list | None,
         env: VectorEnv,
         hp: Hyperparams,
         seed: int,
@@ -50,13 +52,18 @@ class WorkerCore:
         self.rng = np.random.default_rng(seed)
 
         local_variables = local_model.trainable_variables
-        if [v.shape for v in local_variables] != [v.shape for v in global_variables]:
-            raise ValueError("local and global models differ in shape")
-        self._pairs = list(zip(local_variables, global_variables))
-
+        self._sizes = [int(np.prod(v.shape)) for v in local_variables]
         obs_spec = tf.TensorSpec([None, *obs_shape], tf.as_dtype(self.obs_dtype))
         self.actor = make_actor(local_model, obs_spec)
-        self._pull = tf.function(self._pull_graph, input_signature=[]).get_concrete_function()
+        self._pull = None
+        if global_variables is not None:  # in the global model's process: pull by in-graph assigns
+            if [v.shape for v in local_variables] != [v.shape for v in global_variables]:
+                raise ValueError("local and global models differ in shape")
+            self._pairs = list(zip(local_variables, global_variables))
+            self._pull = tf.function(self._pull_graph, input_signature=[]).get_concrete_function()
+        self._load_flat = tf.function(
+            self._load_flat_graph, input_signature=[tf.TensorSpec([sum(self._sizes)], tf.float32)]
+        ).get_concrete_function()
         self._gradients = tf.function(
             self._gradients_graph,
             input_signature=[
@@ -94,6 +101,12 @@ class WorkerCore:
             local.assign(global_)
         return [tf.convert_to_tensor(global_) for _, global_ in self._pairs]
 
+    def _load_flat_graph(self, flat):
+        variables = self.model.trainable_variables
+        for variable, part in zip(variables, tf.split(flat, self._sizes)):
+            variable.assign(tf.reshape(part, variable.shape))
+        return [tf.convert_to_tensor(v) for v in variables]
+
     def _gradients_graph(self, obs, actions, returns, mask, starts, state0):
         with tf.GradientTape() as tape:
             logits, values = self.model.unroll(obs, state0, starts)
@@ -108,8 +121,24 @@ class WorkerCore:
     # --- steps of the algorithm ---------------------------------------------------------------
     def pull(self) -> None:
         """Copy the global weights into the local model (in-graph assigns, no NumPy round trip)."""
+        if self._pull is None:
+            raise RuntimeError("this worker has no global model in its process; use load_flat")
         weights = self._pull()
         self.actor.load([w.numpy() for w in weights])
+
+    def load_flat(self, flat_weights: np.ndarray) -> None:
+        """Set the local model from the global weights sent as one flat vector (model variable order)."""
+        weights = self._load_flat(tf.convert_to_tensor(flat_weights, tf.float32))
+        self.actor.load([w.numpy() for w in weights])
+
+    @property
+    def rng_state(self) -> dict:
+        """The action sampler's state: checkpointed so a resumed run samples on from where it stopped."""
+        return self.rng.bit_generator.state
+
+    @rng_state.setter
+    def rng_state(self, state: dict) -> None:
+        self.rng.bit_generator.state = state
 
     def sample(self, logits: np.ndarray) -> np.ndarray:
         """Sample a ~ softmax(logits) for every environment at once (Gumbel-max trick)."""

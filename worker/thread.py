@@ -83,6 +83,7 @@ class WorkerAgent(threading.Thread):
         results: queue.Queue,
         stop: threading.Event,
         stats_every: int = 50,
+        setup: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(name=f"worker-{worker_id}", daemon=True)
         self.worker_id = worker_id
@@ -92,6 +93,7 @@ class WorkerAgent(threading.Thread):
         self.results = results
         self.stop = stop
         self.stats_every = stats_every
+        self.setup = setup  # e.g. a restart's fresh environments: done on this thread, the master goes on
         self.updates = 0
         self.skipped_updates = 0
         self.fault = parse_fault(os.environ.get(FAULT_ENV)) if worker_id == 0 else None
@@ -108,6 +110,8 @@ class WorkerAgent(threading.Thread):
     def run(self) -> None:
         consecutive_nonfinite = 0
         try:
+            if self.setup is not None:
+                self.setup()
             self.core.pull()
             while not self.stop.is_set():
                 episodes, steps = self.core.collect()
@@ -134,5 +138,6 @@ class WorkerAgent(threading.Thread):
                 if self.updates % self.stats_every == 0 and consecutive_nonfinite == 0:
                     self.results.put(UpdateStats(self.worker_id, global_step, stats))
         except BaseException as exc:  # reported, never silent: the master restarts the worker or stops
+            summary = (str(exc).strip().splitlines() or [""])[0]  # one line for the console; all in error.log
             self.results.put(WorkerFailure(
-                self.worker_id, f"{type(exc).__name__}: {exc}", traceback.format_exc(), recoverable=True))
+                self.worker_id, f"{type(exc).__name__}: {summary}", traceback.format_exc(), recoverable=True))
