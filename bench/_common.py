@@ -1,0 +1,79 @@
+"""Helpers shared by the comparison benchmarks: run one measured process and read back what it did.
+
+Every measured run gets its own process, so runs never share an interpreter, a thread pool or a JIT cache.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# solved: CartPole-v1 | episodes 1,234 | steps 210,005 | 8.9 s | best avg100 476.3 | run runs/...
+SUMMARY = re.compile(r"^(solved|not solved \(([^)]*)\)): \S+ \| episodes ([\d,]+) \| steps ([\d,]+) \| ([\d.]+) s",
+                     re.MULTILINE)
+
+
+@dataclass
+class OursRun:
+    wall: float  # launch of run.py to its exit: imports, TensorFlow start-up and XLA compilation included
+    solved: bool
+    steps: int  # at the solve, else at the end (from the summary line)
+    seconds: float  # of training, at the solve, else at the end (from the summary line)
+    state: dict[str, Any]  # the final checkpoint's counters: global_step, seconds, episodes, ...
+
+    @property
+    def rate(self) -> float:
+        """Env steps per second of training over the whole run, from the checkpoint."""
+        return self.state["global_step"] / self.state["seconds"]
+
+
+def _run(cmd: list[str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
+        raise RuntimeError(f"{' '.join(cmd)} exited with {proc.returncode}:\n{tail}")
+    return wall, proc.stdout
+
+
+def run_ours(flags: list[str]) -> OursRun:
+    """`python run.py FLAGS --runs-dir <tmp>`: its summary line and the counters of its final checkpoint."""
+    from master_agent.checkpoint import load_checkpoint
+
+    with tempfile.TemporaryDirectory() as runs:
+        wall, out = _run([sys.executable, str(ROOT / "run.py"), *flags, "--runs-dir", runs])
+        (run_dir,) = [p for p in Path(runs).iterdir() if p.name != "latest"]
+        _, _, state = load_checkpoint(run_dir / "checkpoint" / "checkpoint.npz")
+    m = SUMMARY.search(out)
+    if m is None:
+        raise RuntimeError(f"no summary line in run.py's output:\n{out[-2000:]}")
+    return OursRun(wall, m.group(1) == "solved", int(m.group(4).replace(",", "")), float(m.group(5)), state)
+
+
+def run_worker(cmd: list[str]) -> tuple[float, dict[str, Any]]:
+    """Run a worker process that prints one JSON object as its last stdout line: (wall seconds, that object)."""
+    wall, out = _run(cmd)
+    lines = [line for line in out.splitlines() if line.startswith("{")]
+    if not lines:
+        raise RuntimeError(f"{' '.join(cmd)} printed no JSON result:\n{out[-2000:]}")
+    return wall, json.loads(lines[-1])
+
+
+def torch_threads(requested: int | None) -> int:
+    """Apply --torch-threads (None keeps torch's default) and return the count torch will use."""
+    import torch
+
+    if requested is not None:
+        torch.set_num_threads(requested)
+    return torch.get_num_threads()

@@ -1,0 +1,68 @@
+"""Where one worker's time goes: cProfile of the update loop (collect, gradients, locked apply + pull).
+
+    python bench/profile_worker.py [--game CartPole-v1] [--cnn-lstm] [--updates 3000] [--top 15]
+
+One worker on this thread, no other threads, defaults of the game's kind; prints env steps per second and
+the profile's top functions by own time. Building and compiling happen before the profile starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from envs import make_vector_env, resolve_game  # noqa: E402
+from master_agent.config import defaults_for  # noqa: E402
+from master_agent.master import configure_tensorflow_threads  # noqa: E402
+from master_agent.shared_optimizer import SharedOptimizer  # noqa: E402
+from models import build_model  # noqa: E402
+from worker import Hyperparams  # noqa: E402
+from worker.core import WorkerCore  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--game", default="CartPole-v1")
+    parser.add_argument("--cnn-lstm", action="store_true")
+    parser.add_argument("--updates", type=int, default=3000)
+    parser.add_argument("--top", type=int, default=15)
+    args = parser.parse_args()
+    configure_tensorflow_threads()
+
+    game = resolve_game(args.game)
+    d = defaults_for(game.is_atari)
+    hp = Hyperparams(t_max=d.t_max, envs_per_worker=d.envs_per_worker, clip_rewards=d.clip_rewards)
+    env = make_vector_env(game, hp.envs_per_worker, recurrent=args.cnn_lstm)
+    shape = tuple(env.single_observation_space.shape)
+    optimizer = SharedOptimizer(build_model(shape, game.n_actions, name="global"), d.learning_rate)
+    core = WorkerCore(build_model(shape, game.n_actions, name="local"), optimizer.variables, env, hp, seed=0)
+    core.pull()
+
+    def loop() -> int:
+        steps = 0
+        for _ in range(args.updates):
+            _, n = core.collect()
+            grads, _ = core.gradients()
+            optimizer.apply(grads, then=core.pull)
+            steps += n
+        return steps
+
+    profiler = cProfile.Profile()
+    start = time.perf_counter()
+    steps = profiler.runcall(loop)
+    seconds = time.perf_counter() - start
+    print(f"{game.game_id}: {args.updates} updates, {steps:,} env steps in {seconds:.1f} s under cProfile "
+          f"({steps / seconds:,.0f} steps/s, {seconds / args.updates * 1e3:.2f} ms per update)")
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""How many gradient messages per second the master can apply: where `--backend ray` stops scaling.
+
+    python bench/ray_master_capacity.py [--seconds 10] [--actors 1 2]
+
+1. In process: the shared optimizer's locked apply of one flat gradient plus reading back the flat weights
+   (what the master does per message), for the CartPole MLP and the Atari CNN-LSTM.
+2. Through Ray: actors that answer each `step` at once with a stored gradient (no environment, no network),
+   driven by the master's real loop (`WorkerAgent` + `RemoteCore`): messages per second including
+   serialisation and the object store, the ceiling that no number of real actors can pass.
+Needs requirements-ray.txt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import queue
+import sys
+import threading
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+from master_agent.master import configure_tensorflow_threads  # noqa: E402
+from master_agent.shared_optimizer import SharedOptimizer, StepCounter  # noqa: E402
+from models import build_model  # noqa: E402
+from worker.ray_actor import RemoteCore, StepResult  # noqa: E402
+from worker.thread import WorkerAgent  # noqa: E402
+
+NETWORKS = {"CartPole MLP": ((4,), 2), "Atari CNN-LSTM": ((84, 84), 6)}
+
+
+class EchoActor:
+    """Answers every step at once with the same gradient: the master's cost per message, nothing else."""
+
+    def __init__(self, num_params: int, steps: int) -> None:
+        self.result = StepResult(np.full(num_params, 1e-6, np.float32), {"grad_norm": 0.0}, [], steps, {})
+
+    def pid(self) -> int:
+        return os.getpid()
+
+    def set_rng_state(self, state: dict) -> None:
+        pass
+
+    def step(self, flat_weights: np.ndarray) -> StepResult:
+        return self.result
+
+
+def local_rate(optimizer: SharedOptimizer, seconds: float) -> float:
+    grads = np.full(optimizer.num_params, 1e-6, np.float32)
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        optimizer.apply(grads, then=optimizer.flat_weights)
+        n += 1
+    return n / (time.perf_counter() - start)
+
+
+def ray_rate(optimizer: SharedOptimizer, actors: int, seconds: float) -> float:
+    import ray
+
+    echo = ray.remote(num_cpus=0)(EchoActor)
+    cores = [RemoteCore(lambda seed: echo.remote(optimizer.num_params, 80), i, optimizer.flat_weights)
+             for i in range(actors)]
+    for core in cores:
+        core.wait_ready()
+    stop, results = threading.Event(), queue.Queue()
+    counter = StepCounter()
+    workers = [WorkerAgent(i, core, optimizer, counter, results, stop) for i, core in enumerate(cores)]
+    before = optimizer.updates
+    start = time.perf_counter()
+    for w in workers:
+        w.start()
+    time.sleep(seconds)
+    stop.set()
+    for w in workers:
+        w.join()
+    rate = (optimizer.updates - before) / (time.perf_counter() - start)
+    for core in cores:
+        ray.kill(core.actor)
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--actors", type=int, nargs="+", default=[1, 2])
+    args = parser.parse_args()
+    configure_tensorflow_threads()
+    import ray
+
+    ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING,
+             runtime_env={"py_modules": [str(Path(__file__).resolve().parent.parent / m)
+                                         for m in ("envs", "models", "memory", "worker")]})
+    for name, (shape, actions) in NETWORKS.items():
+        optimizer = SharedOptimizer(build_model(shape, actions, name="global"), 1e-4)
+        local = local_rate(optimizer, args.seconds)
+        print(f"{name} ({optimizer.num_params:,} parameters, {optimizer.num_params * 4 / 1e6:.2f} MB per message "
+              f"each way): in-process apply + weights {local:,.0f}/s", flush=True)
+        for n in args.actors:
+            print(f"    through Ray, {n} echo actor(s): {ray_rate(optimizer, n, args.seconds):,.0f} messages/s",
+                  flush=True)
+    ray.shutdown()
+
+
+if __name__ == "__main__":
+    main()
