@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--workers", type=positive_int, help=f"worker threads (default: the CPU cores, {os.cpu_count()} here)")
     train.add_argument("--envs-per-worker", type=positive_int,
                        help="environments each worker steps side by side, one network call acting for all "
-                            "(default: 16 classic games, 4 Atari)")
+                            "(default: 64 classic games, 4 Atari)")
     train.add_argument("--cnn-lstm", action="store_true",
                        help="image games: CNN + LSTM(256) on single frames instead of a CNN on 4 stacked frames")
     train.add_argument("--max-steps", type=positive_int,

@@ -1,6 +1,6 @@
 """Where one worker's time goes: cProfile of the update loop (collect, gradients, locked apply + pull).
 
-    python bench/profile_worker.py [--game CartPole-v1] [--cnn-lstm] [--updates 3000] [--top 15]
+    python bench/profile_worker.py [--game CartPole-v1] [--cnn-lstm] [--envs-per-worker E] [--updates 3000] [--top 15]
 
 One worker on this thread, no other threads, defaults of the game's kind; prints env steps per second and
 the profile's top functions by own time. Building and compiling happen before the profile starts.
@@ -32,6 +32,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--game", default="CartPole-v1")
     parser.add_argument("--cnn-lstm", action="store_true")
+    parser.add_argument("--envs-per-worker", type=int, help="default: the game kind's default")
     parser.add_argument("--updates", type=int, default=3000)
     parser.add_argument("--top", type=int, default=15)
     args = parser.parse_args()
@@ -39,7 +40,7 @@ def main() -> None:
 
     game = resolve_game(args.game)
     d = defaults_for(game.is_atari)
-    hp = Hyperparams(t_max=d.t_max, envs_per_worker=d.envs_per_worker, clip_rewards=d.clip_rewards)
+    hp = Hyperparams(t_max=d.t_max, envs_per_worker=args.envs_per_worker or d.envs_per_worker, clip_rewards=d.clip_rewards)
     env = make_vector_env(game, hp.envs_per_worker, recurrent=args.cnn_lstm)
     shape = tuple(env.single_observation_space.shape)
     optimizer = SharedOptimizer(build_model(shape, game.n_actions, name="global"), d.learning_rate)

@@ -38,7 +38,7 @@ class GameDefaults:
     max_steps: int | None
 
 
-CLASSIC_DEFAULTS = GameDefaults(learning_rate=1e-3, t_max=5, envs_per_worker=16, clip_rewards=False, max_steps=None)
+CLASSIC_DEFAULTS = GameDefaults(learning_rate=1e-3, t_max=5, envs_per_worker=64, clip_rewards=False, max_steps=None)
 # Atari: t_max 20 and reward clipping as in the A3C paper; a 10M-step budget unless told otherwise.
 # lr 7e-4, as A2C uses for the same 80-sample updates (E x t_max = 4 x 20): with 1e-4 and 4e-4 the CNN-LSTM's
 # SpaceInvaders score stayed at the random policy's level (~150) for 350k and 1M agent steps (measured).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -14,7 +15,6 @@ from conftest import REPO_ROOT, cli_env, finish, run_dirs, start_cli
 from master_agent.checkpoint import load_checkpoint
 from plots import read_episodes
 
-ENVS_PER_WORKER = 16
 CARTPOLE_MAX_LENGTH = 500
 
 
@@ -111,7 +111,8 @@ def test_two_actors_train_cartpole_and_a_killed_actor_is_replaced(tmp_path):
     # finished is at most one episode per environment, now and in the killed actor.
     state = stopped
     finished_steps = int(episodes["length"].sum())
-    unfinished_at_most = 3 * ENVS_PER_WORKER * CARTPOLE_MAX_LENGTH
+    envs_per_worker = json.loads((run_dir / "config.json").read_text())["config"]["hyperparams"]["envs_per_worker"]
+    unfinished_at_most = 3 * envs_per_worker * CARTPOLE_MAX_LENGTH
     assert finished_steps <= state["global_step"] <= finished_steps + unfinished_at_most
     assert state["episodes"] == len(episodes["episode"])
     assert list(episodes["episode"]) == list(range(1, len(episodes["episode"]) + 1))
