@@ -83,7 +83,7 @@ def test_kill_and_resume_cycles_lose_nothing(tmp_path):
         # Resume: counters continue, episodes.csv is appended, nothing before is rewritten.
         before = (run_dir / "episodes.csv").read_bytes()
         before = before[: before.rfind(b"\n") + 1]  # a SIGKILL may leave a torn last line, dropped on resume
-        budget = state["global_step"] + 20_000
+        budget = state["global_step"] + 100_000  # long enough for episodes to end (64 envs per worker)
         if cycle < 2:
             proc = start_cli(["--resume", run_dir, "--max-steps", "100000000", "--checkpoint-every", "0.5"],
                              cwd=tmp_path)

@@ -98,7 +98,7 @@ def test_two_actors_train_cartpole_and_a_killed_actor_is_replaced(tmp_path):
         episodes = read_episodes(run_dir)
         resumed = finish(start_cli(["--resume", run_dir, "--backend", "ray", "--ray-address",
                                     context.address_info["gcs_address"], "--max-steps",
-                                    stopped["global_step"] + 10_000], cwd=tmp_path), timeout=240)
+                                    stopped["global_step"] + 100_000], cwd=tmp_path), timeout=240)
     finally:
         ray.shutdown()
 
@@ -117,11 +117,12 @@ def test_two_actors_train_cartpole_and_a_killed_actor_is_replaced(tmp_path):
     assert state["episodes"] == len(episodes["episode"])
     assert list(episodes["episode"]) == list(range(1, len(episodes["episode"]) + 1))
 
-    # Resumed on Ray: counters go on from the checkpoint and episodes.csv is appended.
+    # Resumed on Ray: counters go on from the checkpoint and episodes.csv is appended (100k steps: with 64
+    # environments per worker and 500-step episodes, a short budget may end before any episode does).
     assert resumed.returncode == 0, resumed.stderr
     assert "resumed" in resumed.stdout
     _, _, final = load_checkpoint(run_dir / "checkpoint" / "checkpoint.npz")
-    assert final["global_step"] >= stopped["global_step"] + 10_000
+    assert final["global_step"] >= stopped["global_step"] + 100_000
     after = read_episodes(run_dir)
     assert len(after["episode"]) > len(episodes["episode"])
     assert list(after["episode"]) == list(range(1, len(after["episode"]) + 1))
