@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
+from master_agent.backends import ACTOR_PACKAGES, ROOT  # noqa: E402
 from master_agent.master import configure_tensorflow_threads  # noqa: E402
 from master_agent.shared_optimizer import SharedOptimizer, StepCounter  # noqa: E402
 from models import build_model  # noqa: E402
@@ -94,8 +95,7 @@ def main() -> None:
     import ray
 
     ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING,
-             runtime_env={"py_modules": [str(Path(__file__).resolve().parent.parent / m)
-                                         for m in ("envs", "models", "memory", "worker")]})
+             runtime_env={"py_modules": [str(ROOT / name) for name in ACTOR_PACKAGES]})
     for name, (shape, actions) in NETWORKS.items():
         optimizer = SharedOptimizer(build_model(shape, actions, name="global"), 1e-4)
         local = local_rate(optimizer, args.seconds)

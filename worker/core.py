@@ -55,15 +55,16 @@ class WorkerCore:
         self._sizes = [int(np.prod(v.shape)) for v in local_variables]
         obs_spec = tf.TensorSpec([None, *obs_shape], tf.as_dtype(self.obs_dtype))
         self.actor = make_actor(local_model, obs_spec)
-        self._pull = None
+        self._pull = self._load_flat = None
         if global_variables is not None:  # in the global model's process: pull by in-graph assigns
             if [v.shape for v in local_variables] != [v.shape for v in global_variables]:
                 raise ValueError("local and global models differ in shape")
             self._pairs = list(zip(local_variables, global_variables))
             self._pull = tf.function(self._pull_graph, input_signature=[]).get_concrete_function()
-        self._load_flat = tf.function(
-            self._load_flat_graph, input_signature=[tf.TensorSpec([sum(self._sizes)], tf.float32)]
-        ).get_concrete_function()
+        else:  # in another process: the global weights arrive as one flat vector
+            self._load_flat = tf.function(
+                self._load_flat_graph, input_signature=[tf.TensorSpec([sum(self._sizes)], tf.float32)]
+            ).get_concrete_function()
         self._gradients = tf.function(
             self._gradients_graph,
             input_signature=[
@@ -128,6 +129,8 @@ class WorkerCore:
 
     def load_flat(self, flat_weights: np.ndarray) -> None:
         """Set the local model from the global weights sent as one flat vector (model variable order)."""
+        if self._load_flat is None:
+            raise RuntimeError("this worker pulls from the global model in its process; use pull")
         weights = self._load_flat(tf.convert_to_tensor(flat_weights, tf.float32))
         self.actor.load([w.numpy() for w in weights])
 
