@@ -152,7 +152,8 @@ def test_plot_compares_two_runs(runs, tmp_path):
 @pytest.mark.parametrize("sig, exit_code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"])
 def test_interrupted_run_saves_checkpoint_and_curves(tmp_path, sig, exit_code):
     runs_dir = tmp_path / "runs"
-    proc = start_cli(["--game", "CartPole-v1", "--workers", WORKERS, "--max-steps", 10**9, "--runs-dir", runs_dir],
+    proc = start_cli(["--game", "CartPole-v1", "--workers", WORKERS, "--max-steps", 10**9, "--target-reward", 1e9,
+                      "--runs-dir", runs_dir],
                      cwd=tmp_path)
     try:
         deadline = time.monotonic() + 120

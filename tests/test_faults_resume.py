@@ -58,8 +58,9 @@ def test_kill_and_resume_cycles_lose_nothing(tmp_path):
     """SIGINT, SIGTERM and SIGKILL at random moments; each time the run resumes from what was saved."""
     rng = random.Random(int(os.environ.get("A3C_TEST_SEED", "0")) or None)
     runs = tmp_path / "runs"
-    first = ["--game", "CartPole-v1", "--workers", "2", "--max-steps", "100000000", "--checkpoint-every", "0.5",
-             "--runs-dir", runs]
+    # Never solved, never out of budget: the run ends only by the signals sent (CartPole can solve in 3 s).
+    first = ["--game", "CartPole-v1", "--workers", "2", "--max-steps", "100000000", "--target-reward", "1e9",
+             "--checkpoint-every", "0.5", "--runs-dir", runs]
     proc = start_cli(first, cwd=tmp_path)
     run_dir = wait_for_run_dir(runs, proc)
     previous_steps, previous_rows = 0, 0
@@ -109,8 +110,8 @@ def test_kill_and_resume_cycles_lose_nothing(tmp_path):
 
 def test_second_ctrl_c_quits_at_once_and_leaves_readable_files(tmp_path):
     runs = tmp_path / "runs"
-    proc = start_cli(["--game", "CartPole-v1", "--max-steps", "100000000", "--checkpoint-every", "0.5",
-                      "--runs-dir", runs], cwd=tmp_path)
+    proc = start_cli(["--game", "CartPole-v1", "--max-steps", "100000000", "--target-reward", "1e9",
+                      "--checkpoint-every", "0.5", "--runs-dir", runs], cwd=tmp_path)
     run_dir = wait_for_run_dir(runs, proc)
     wait_for(run_dir / "checkpoint" / "checkpoint.npz", proc)
     proc.send_signal(signal.SIGINT)
