@@ -117,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--runs-dir", help="where run directories are created (default: runs)")
     train.add_argument("--checkpoint-every", type=positive_float,
                        help="seconds between periodic checkpoints; one is also written at the end (default: 300)")
+    train.add_argument("--env-impl", choices=("auto", "tf", "gymnasium"),
+                       help="auto (default): the game's TensorFlow port where one exists (CartPole: the whole update "
+                            "is one graph, and worker threads use all cores), else gymnasium's environments")
     train.add_argument("--backend", choices=("thread", "ray"),
                        help="where workers run: threads of this process, or Ray actors, one process and CPU each "
                             "(default: thread)")
@@ -162,7 +165,7 @@ def check_runs_dir(runs_dir: str) -> None:
 # What a resumed run may change: how long it goes on and how it runs, never what it computes.
 RESUME_MAY_CHANGE = {"workers", "max_steps", "max_episodes", "max_seconds", "target_reward", "checkpoint_every",
                      "backend", "ray_address"}
-TRAINING_ONLY = ("envs_per_worker", "cnn_lstm", "seed", "lr", "gamma", "t_max", "entropy_beta", "value_coef",
+TRAINING_ONLY = ("envs_per_worker", "cnn_lstm", "env_impl", "seed", "lr", "gamma", "t_max", "entropy_beta", "value_coef",
                  "max_grad_norm", "runs_dir")
 
 
@@ -225,7 +228,8 @@ def resume(args: argparse.Namespace) -> int:
 
 
 def train(args: argparse.Namespace) -> int:
-    from envs import GameError, resolve_game
+    from envs import GameError, has_tf_env, resolve_game
+    from envs.registry import TF_GAMES
     from master_agent import RunConfig, RunDirError
     from master_agent.config import defaults_for
     from worker import Hyperparams
@@ -239,6 +243,11 @@ def train(args: argparse.Namespace) -> int:
     if not game.is_atari and len(game.obs_shape) != 1:
         raise UsageError(f"'{game.game_id}' has observations of shape {game.obs_shape}; "
                          "vector observations or Atari frames are supported")
+    env_impl = pick(args.env_impl, "auto")
+    if env_impl == "tf" and not has_tf_env(game.game_id):
+        raise UsageError(f"--env-impl tf: '{game.game_id}' has no TensorFlow port (ports: {', '.join(TF_GAMES)})")
+    if env_impl == "auto":
+        env_impl = "tf" if has_tf_env(game.game_id) else "gymnasium"
     defaults = defaults_for(game.is_atari)
     hp = Hyperparams()
     check_runs_dir(pick(args.runs_dir, "runs"))
@@ -269,6 +278,7 @@ def train(args: argparse.Namespace) -> int:
         cnn_lstm=args.cnn_lstm,
         backend=backend,
         ray_address=args.ray_address,
+        env_impl=env_impl,
     )
     from master_agent.backends import BackendError
     from master_agent.master import MasterAgent  # TensorFlow loads here, once the input is known to be good

@@ -1,6 +1,7 @@
 """Where one worker's time goes: cProfile of the update loop (collect, gradients, locked apply + pull).
 
     python bench/profile_worker.py [--game CartPole-v1] [--cnn-lstm] [--envs-per-worker E] [--updates 3000] [--top 15]
+                                   [--env-impl tf|gymnasium]
 
 One worker on this thread, no other threads, defaults of the game's kind; prints env steps per second and
 the profile's top functions by own time. Building and compiling happen before the profile starts.
@@ -19,13 +20,13 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from envs import make_vector_env, resolve_game  # noqa: E402
+from envs import has_tf_env, make_vector_env, resolve_game  # noqa: E402
 from master_agent.config import defaults_for  # noqa: E402
 from master_agent.master import configure_tensorflow_threads  # noqa: E402
 from master_agent.shared_optimizer import SharedOptimizer  # noqa: E402
 from models import build_model  # noqa: E402
 from worker import Hyperparams  # noqa: E402
-from worker.core import WorkerCore  # noqa: E402
+from worker.factory import make_core  # noqa: E402
 
 
 def main() -> None:
@@ -35,16 +36,19 @@ def main() -> None:
     parser.add_argument("--envs-per-worker", type=int, help="default: the game kind's default")
     parser.add_argument("--updates", type=int, default=3000)
     parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--env-impl", choices=("tf", "gymnasium"), help="default: tf where the game has a port")
     args = parser.parse_args()
     configure_tensorflow_threads()
 
     game = resolve_game(args.game)
     d = defaults_for(game.is_atari)
     hp = Hyperparams(t_max=d.t_max, envs_per_worker=args.envs_per_worker or d.envs_per_worker, clip_rewards=d.clip_rewards)
-    env = make_vector_env(game, hp.envs_per_worker, recurrent=args.cnn_lstm)
-    shape = tuple(env.single_observation_space.shape)
+    env_impl = args.env_impl or ("tf" if has_tf_env(game.game_id) else "gymnasium")
+    probe = make_vector_env(game, 1, recurrent=args.cnn_lstm)  # observations after preprocessing
+    shape = tuple(probe.single_observation_space.shape)
+    probe.close()
     optimizer = SharedOptimizer(build_model(shape, game.n_actions, name="global"), d.learning_rate)
-    core = WorkerCore(build_model(shape, game.n_actions, name="local"), optimizer.variables, env, hp, seed=0)
+    core = make_core(game, hp, 0, optimizer.variables, env_impl=env_impl, recurrent=args.cnn_lstm)
     core.pull()
 
     def loop() -> int:
@@ -60,7 +64,7 @@ def main() -> None:
     start = time.perf_counter()
     steps = profiler.runcall(loop)
     seconds = time.perf_counter() - start
-    print(f"{game.game_id}: {args.updates} updates, {steps:,} env steps in {seconds:.1f} s under cProfile "
+    print(f"{game.game_id} ({env_impl} envs): {args.updates} updates, {steps:,} env steps in {seconds:.1f} s under cProfile "
           f"({steps / seconds:,.0f} steps/s, {seconds / args.updates * 1e3:.2f} ms per update)")
     pstats.Stats(profiler).sort_stats("tottime").print_stats(args.top)
 

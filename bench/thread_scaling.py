@@ -1,12 +1,14 @@
 """Env steps per second of our trainer with 1, 2, 4 worker threads, on CartPole-v1 and SpaceInvaders --cnn-lstm.
 
     python bench/thread_scaling.py [--workers-list 1 2 4] [--seconds 60] [--games CartPole-v1 SpaceInvaders]
+                                   [--env-impl auto|tf|gymnasium]
 
 One run per game and worker count, one after the other, each `run.py --workers W --max-seconds SECONDS` in its
 own process; steps/s = global steps / seconds of training from the run's checkpoint (TF import and XLA
 compilation excluded). Atari games run with --cnn-lstm (1 step = 4 frames). Classic games get
 --target-reward 1e9, so a run never stops early by solving. Each worker keeps run.py's default number of
-environments (16 classic, 4 Atari), so the total number of environments grows with the workers.
+environments (64 classic, 4 Atari), so the total number of environments grows with the workers. `--env-impl`
+goes to the classic games' runs (CartPole: its TensorFlow port by default, or gymnasium's NumPy env).
 """
 
 from __future__ import annotations
@@ -24,13 +26,14 @@ def main() -> int:
     parser.add_argument("--workers-list", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--seconds", type=float, default=60.0, help="training seconds per run (--max-seconds)")
     parser.add_argument("--games", nargs="+", default=["CartPole-v1", "SpaceInvaders"])
+    parser.add_argument("--env-impl", choices=("auto", "tf", "gymnasium"), default="auto")
     args = parser.parse_args()
 
     from envs import resolve_game
 
     for game in args.games:
         atari = resolve_game(game).is_atari
-        flags = ["--cnn-lstm"] if atari else ["--target-reward", NO_TARGET]
+        flags = ["--cnn-lstm"] if atari else ["--target-reward", NO_TARGET, "--env-impl", args.env_impl]
         print(f"{game} {' '.join(flags)}, {args.seconds:g} s of training per run"
               f"{' (1 step = 4 frames)' if atari else ''}", flush=True)
         base = None

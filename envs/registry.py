@@ -9,6 +9,15 @@ import gymnasium as gym
 import numpy as np
 
 
+# Games whose environments also exist as TensorFlow ops (`envs.cartpole_tf`); max_episode_steps comes from
+# the id's registration.
+TF_GAMES = ("CartPole-v0", "CartPole-v1")
+
+
+def has_tf_env(game_id: str) -> bool:
+    return game_id in TF_GAMES
+
+
 class GameError(ValueError):
     """A game the trainer cannot run: unknown id, or an unsupported space."""
 

@@ -13,11 +13,10 @@ import threading
 from pathlib import Path
 from typing import Protocol
 
-from envs import GameSpec, make_vector_env
+from envs import GameSpec
 from master_agent.config import RunConfig
 from master_agent.shared_optimizer import SharedOptimizer
-from models import build_model
-from worker.core import WorkerCore
+from worker.factory import fresh_env, make_core
 from worker.ray_actor import RemoteCore, RolloutActor
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,25 +38,24 @@ class Backend(Protocol):
 class ThreadBackend:
     """Each worker a thread here, with its own environments and local model; weights pulled in-graph."""
 
-    def __init__(self, config: RunConfig, game: GameSpec, optimizer: SharedOptimizer, obs_shape: tuple[int, ...]):
-        self.config, self.game, self.optimizer, self.obs_shape = config, game, optimizer, obs_shape
+    def __init__(self, config: RunConfig, game: GameSpec, optimizer: SharedOptimizer):
+        self.config, self.game, self.optimizer = config, game, optimizer
 
-    def _env(self):
-        return make_vector_env(self.game, self.config.hyperparams.envs_per_worker, recurrent=self.config.cnn_lstm)
+    def make_cores(self, seeds: list[int]) -> list:
+        c = self.config
+        return [
+            make_core(self.game, c.hyperparams, seed, self.optimizer.variables, env_impl=c.env_impl,
+                      recurrent=c.cnn_lstm, name=f"local_{worker_id}")
+            for worker_id, seed in enumerate(seeds)
+        ]
 
-    def make_cores(self, seeds: list[int]) -> list[WorkerCore]:
-        cores = []
-        for worker_id, seed in enumerate(seeds):
-            model = build_model(self.obs_shape, self.game.n_actions, name=f"local_{worker_id}")
-            cores.append(WorkerCore(model, self.optimizer.variables, self._env(), self.config.hyperparams, seed))
-        return cores
-
-    def restart(self, core: WorkerCore, seed: int) -> None:
-        """Same local model and compiled functions, fresh environments."""
-        core.start_episodes(self._env(), seed)
+    def restart(self, core, seed: int) -> None:
+        """Same local model and compiled functions, fresh episodes."""
+        core.start_episodes(fresh_env(core, self.game, self.config.hyperparams, self.config.cnn_lstm), seed)
 
     def describe(self) -> str:
-        return f"{self.config.workers} threads x {self.config.hyperparams.envs_per_worker} environments"
+        envs = " (in TensorFlow)" if self.config.env_impl == "tf" else ""
+        return f"{self.config.workers} threads x {self.config.hyperparams.envs_per_worker} environments{envs}"
 
     def close(self) -> None:
         pass
@@ -99,7 +97,7 @@ class RayBackend:
 
     def _start_actor(self, seed: int):
         hp = self.config.hyperparams
-        return self._actor_class.remote(self.game, hp, self.config.cnn_lstm, seed)
+        return self._actor_class.remote(self.game, hp, self.config.cnn_lstm, seed, self.config.env_impl)
 
     def make_cores(self, seeds: list[int]) -> list[RemoteCore]:
         import ray
@@ -127,7 +125,7 @@ class RayBackend:
             ray.shutdown()  # a local cluster stops; on a shared cluster our actors end with the job
 
 
-def make_backend(config: RunConfig, game: GameSpec, optimizer: SharedOptimizer, obs_shape: tuple[int, ...]) -> Backend:
+def make_backend(config: RunConfig, game: GameSpec, optimizer: SharedOptimizer) -> Backend:
     if config.backend == "ray":
         return RayBackend(config, game, optimizer)
-    return ThreadBackend(config, game, optimizer, obs_shape)
+    return ThreadBackend(config, game, optimizer)

@@ -25,6 +25,9 @@ class RunConfig:
     cnn_lstm: bool = False  # image games: CNN + LSTM on single frames instead of a CNN on 4 stacked frames
     backend: str = "thread"  # thread | ray: where the workers run
     ray_address: str | None = None  # None: a local Ray started for the run; "auto" or HOST:PORT: join a cluster
+    # "tf": the game's environments as TensorFlow ops, the whole update one graph (CartPole); "gymnasium":
+    # gymnasium's envs stepped from Python. Runs saved before this setting existed used gymnasium's.
+    env_impl: str = "gymnasium"
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ class MasterAgent:
         self.stop = threading.Event()
         # Seeds move on with the step count, so a resumed run does not replay the episodes it already had.
         self.seed_base = config.seed * 10_000 + self.counter.value
-        self.backend = make_backend(config, game, self.optimizer, self.obs_shape)
+        self.backend = make_backend(config, game, self.optimizer)
         try:
             cores = self.backend.make_cores([self._worker_seed(i) for i in range(config.workers)])
             self.workers = [self._make_worker(i, core) for i, core in enumerate(cores)]

@@ -100,7 +100,7 @@ class TensorBoardLog:
         learning_rate: float,
         steps_per_second: float,
     ) -> None:
-        """An update's statistics (`worker.core.STAT_NAMES`: loss, policy_loss, value_loss, entropy, grad_norm)."""
+        """An update's statistics (`worker.loss.STAT_NAMES`: loss, policy_loss, value_loss, entropy, grad_norm)."""
         self._add(
             global_step,
             {

@@ -5,8 +5,8 @@ Nothing here knows how it is run: `worker.thread.WorkerAgent` runs it on a threa
 flat vector).
 Every TensorFlow call is a `tf.function` with a fixed input signature, traced once in the constructor
 (on the caller's thread, before any worker starts) so that no call retraces and no thread builds a graph.
-Gradients leave as one flat vector: a single tensor crosses into the shared optimizer instead of one per
-variable, which is most of the cost of a small network's update call.
+Games with a TensorFlow port of their environment (CartPole) use `worker.graph_core.GraphWorkerCore`
+instead, which computes the same update in one graph.
 """
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ from gymnasium.vector import VectorEnv
 from memory import Rollout, n_step_returns
 from models import ActorCritic, make_actor, zero_state_rows
 from worker.hyperparams import Hyperparams
-from worker.loss import a3c_loss
-
-STAT_NAMES = ("loss", "policy_loss", "value_loss", "entropy", "grad_norm")
+from worker.loss import STAT_NAMES, clipped_flat_gradients
+from worker.weight_sync import WeightSync
 
 
 @dataclass(frozen=True)
@@ -51,26 +50,19 @@ class WorkerCore:
         self.rollout = Rollout(hp.t_max, self.num_envs, obs_shape, self.obs_dtype)
         self.rng = np.random.default_rng(seed)
 
-        local_variables = local_model.trainable_variables
-        self._sizes = [int(np.prod(v.shape)) for v in local_variables]
         obs_spec = tf.TensorSpec([None, *obs_shape], tf.as_dtype(self.obs_dtype))
         self.actor = make_actor(local_model, obs_spec)
-        self._pull = self._load_flat = None
-        if global_variables is not None:  # in the global model's process: pull by in-graph assigns
-            if [v.shape for v in local_variables] != [v.shape for v in global_variables]:
-                raise ValueError("local and global models differ in shape")
-            self._pairs = list(zip(local_variables, global_variables))
-            self._pull = tf.function(self._pull_graph, input_signature=[]).get_concrete_function()
-        else:  # in another process: the global weights arrive as one flat vector
-            self._load_flat = tf.function(
-                self._load_flat_graph, input_signature=[tf.TensorSpec([sum(self._sizes)], tf.float32)]
-            ).get_concrete_function()
+        self.weights = WeightSync(local_model.trainable_variables, global_variables)
         self._gradients = tf.function(
             self._gradients_graph,
             input_signature=[
                 obs_spec,
                 tf.TensorSpec([None], tf.int32),  # actions
-                tf.TensorSpec([None], tf.float32),  # returns
+                tf.TensorSpec([hp.t_max, None], tf.float32),  # rewards
+                tf.TensorSpec([hp.t_max, None], tf.bool),  # terminated
+                tf.TensorSpec([hp.t_max, None], tf.bool),  # truncated
+                tf.TensorSpec([hp.t_max, None], tf.float32),  # V(final observation) where truncated
+                tf.TensorSpec([None], tf.float32),  # V(observation the rollout was cut at)
                 tf.TensorSpec([None], tf.float32),  # mask of valid steps
                 tf.TensorSpec([hp.t_max, None], tf.bool),  # episode starts
                 local_model.state_specs(),  # recurrent state at the rollout's start
@@ -97,42 +89,21 @@ class WorkerCore:
         self.episode_length = np.zeros(self.num_envs, dtype=np.int64)
 
     # --- graphs -------------------------------------------------------------------------------
-    def _pull_graph(self):
-        for local, global_ in self._pairs:
-            local.assign(global_)
-        return [tf.convert_to_tensor(global_) for _, global_ in self._pairs]
-
-    def _load_flat_graph(self, flat):
-        variables = self.model.trainable_variables
-        for variable, part in zip(variables, tf.split(flat, self._sizes)):
-            variable.assign(tf.reshape(part, variable.shape))
-        return [tf.convert_to_tensor(v) for v in variables]
-
-    def _gradients_graph(self, obs, actions, returns, mask, starts, state0):
-        with tf.GradientTape() as tape:
-            logits, values = self.model.unroll(obs, state0, starts)
-            loss, stats = a3c_loss(
-                logits, values, actions, returns, mask, self.hp.entropy_beta, self.hp.value_coef
-            )
-        grads = tape.gradient(loss, self.model.trainable_variables)
-        clipped, norm = tf.clip_by_global_norm(grads, self.hp.max_grad_norm)
-        flat = tf.concat([tf.reshape(g, [-1]) for g in clipped], axis=0)
-        return flat, tf.stack([loss, stats["policy_loss"], stats["value_loss"], stats["entropy"], norm])
+    def _gradients_graph(self, obs, actions, rewards, terminated, truncated, final_values, last_values, mask,
+                         starts, state0):
+        returns = n_step_returns(rewards, terminated, truncated, final_values, last_values, self.hp.gamma)
+        return clipped_flat_gradients(
+            self.model, obs, state0, starts, actions, tf.reshape(returns, [-1]), mask, self.hp
+        )
 
     # --- steps of the algorithm ---------------------------------------------------------------
     def pull(self) -> None:
         """Copy the global weights into the local model (in-graph assigns, no NumPy round trip)."""
-        if self._pull is None:
-            raise RuntimeError("this worker has no global model in its process; use load_flat")
-        weights = self._pull()
-        self.actor.load([w.numpy() for w in weights])
+        self.actor.load([w.numpy() for w in self.weights.pull()])
 
     def load_flat(self, flat_weights: np.ndarray) -> None:
         """Set the local model from the global weights sent as one flat vector (model variable order)."""
-        if self._load_flat is None:
-            raise RuntimeError("this worker pulls from the global model in its process; use pull")
-        weights = self._load_flat(tf.convert_to_tensor(flat_weights, tf.float32))
-        self.actor.load([w.numpy() for w in weights])
+        self.actor.load([w.numpy() for w in self.weights.load_flat(flat_weights)])
 
     @property
     def rng_state(self) -> dict:
@@ -186,13 +157,14 @@ class WorkerCore:
     def gradients(self) -> tuple[tf.Tensor, dict[str, float]]:
         """Gradients of the A3C loss on the local model, clipped by global norm, as one flat vector."""
         ro = self.rollout
-        returns = n_step_returns(
-            ro.rewards, ro.terminated, ro.truncated, ro.final_values, self.last_values, self.hp.gamma
-        )
         grads, stats = self._gradients(
             ro.flat("obs"),
             ro.flat("actions"),
-            returns.reshape(-1),
+            ro.rewards,
+            ro.terminated,
+            ro.truncated,
+            ro.final_values,
+            self.last_values,
             ro.flat("valid").astype(np.float32),
             ro.starts,
             ro.state0,

@@ -28,3 +28,19 @@ def a3c_loss(
     entropy = -tf.reduce_sum(mask * tf.reduce_sum(tf.exp(log_probs) * log_probs, axis=-1))
     loss = policy_loss + value_coef * value_loss - entropy_beta * entropy
     return loss, {"policy_loss": policy_loss, "value_loss": value_loss, "entropy": entropy}
+
+
+STAT_NAMES = ("loss", "policy_loss", "value_loss", "entropy", "grad_norm")
+
+
+def clipped_flat_gradients(model, obs, state0, starts, actions, returns, mask, hp) -> tuple[tf.Tensor, tf.Tensor]:
+    """Gradients of the A3C loss on `model`, clipped by global norm, as one flat vector; and the loss
+    statistics in `STAT_NAMES` order. One flat tensor crosses into the shared optimizer instead of one
+    per variable, which is most of the cost of a small network's update call."""
+    with tf.GradientTape() as tape:
+        logits, values = model.unroll(obs, state0, starts)
+        loss, stats = a3c_loss(logits, values, actions, returns, mask, hp.entropy_beta, hp.value_coef)
+    grads = tape.gradient(loss, model.trainable_variables)
+    clipped, norm = tf.clip_by_global_norm(grads, hp.max_grad_norm)
+    flat = tf.concat([tf.reshape(g, [-1]) for g in clipped], axis=0)
+    return flat, tf.stack([loss, stats["policy_loss"], stats["value_loss"], stats["entropy"], norm])

@@ -33,19 +33,15 @@ class StepResult:
 class RolloutActor:
     """The body of a Ray actor (wrapped by `ray.remote` in the master, so importing this needs no Ray)."""
 
-    def __init__(self, game: Any, hp: Hyperparams, recurrent: bool, seed: int) -> None:
+    def __init__(self, game: Any, hp: Hyperparams, recurrent: bool, seed: int, env_impl: str = "gymnasium") -> None:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         import tensorflow as tf
 
         tf.config.threading.set_intra_op_parallelism_threads(1)  # one CPU per actor, as Ray schedules it
         tf.config.threading.set_inter_op_parallelism_threads(1)
-        from envs import make_vector_env
-        from models import build_model
-        from worker.core import WorkerCore
+        from worker.factory import make_core
 
-        env = make_vector_env(game, hp.envs_per_worker, recurrent=recurrent)
-        model = build_model(tuple(env.single_observation_space.shape), game.n_actions, name="local")
-        self.core = WorkerCore(model, None, env, hp, seed)
+        self.core = make_core(game, hp, seed, None, env_impl=env_impl, recurrent=recurrent)
 
     def pid(self) -> int:
         return os.getpid()
