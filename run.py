@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--workers", type=positive_int, help=f"worker threads (default: the CPU cores, {os.cpu_count()} here)")
     train.add_argument("--envs-per-worker", type=positive_int,
                        help="environments each worker steps side by side, one network call acting for all "
-                            "(default: 64 classic games, 4 Atari)")
+                            "(default: 32 CartPole in TensorFlow, 64 other classic games, 4 Atari)")
     train.add_argument("--cnn-lstm", action="store_true",
                        help="image games: CNN + LSTM(256) on single frames instead of a CNN on 4 stacked frames")
     train.add_argument("--max-steps", type=positive_int,
@@ -248,7 +248,7 @@ def train(args: argparse.Namespace) -> int:
         raise UsageError(f"--env-impl tf: '{game.game_id}' has no TensorFlow port (ports: {', '.join(TF_GAMES)})")
     if env_impl == "auto":
         env_impl = "tf" if has_tf_env(game.game_id) else "gymnasium"
-    defaults = defaults_for(game.is_atari)
+    defaults = defaults_for(game.is_atari, tf_env=env_impl == "tf")
     hp = Hyperparams()
     check_runs_dir(pick(args.runs_dir, "runs"))
     backend = pick(args.backend, "thread")

@@ -41,9 +41,9 @@ def main() -> None:
     configure_tensorflow_threads()
 
     game = resolve_game(args.game)
-    d = defaults_for(game.is_atari)
-    hp = Hyperparams(t_max=d.t_max, envs_per_worker=args.envs_per_worker or d.envs_per_worker, clip_rewards=d.clip_rewards)
     env_impl = args.env_impl or ("tf" if has_tf_env(game.game_id) else "gymnasium")
+    d = defaults_for(game.is_atari, tf_env=env_impl == "tf")
+    hp = Hyperparams(t_max=d.t_max, envs_per_worker=args.envs_per_worker or d.envs_per_worker, clip_rewards=d.clip_rewards)
     probe = make_vector_env(game, 1, recurrent=args.cnn_lstm)  # observations after preprocessing
     shape = tuple(probe.single_observation_space.shape)
     probe.close()

@@ -2,6 +2,7 @@
 rules as the NumPy worker, and gradients equal to the loss's on the rollout it played."""
 
 import gymnasium as gym
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -65,6 +66,7 @@ def test_cartpole_v0_keeps_its_own_time_limit_and_other_games_have_no_port():
 
 @pytest.fixture
 def graph_core():
+    keras.utils.set_random_seed(0)  # the same network every run
     hp = Hyperparams(gamma=0.9, t_max=6, envs_per_worker=8)
     optimizer = SharedOptimizer(build_model((4,), 2, name="global"), 1e-2)
     env = CartPoleTF(resolve_game("CartPole-v1").game_id, hp.envs_per_worker, seed=5)
@@ -116,7 +118,7 @@ def test_one_graph_update_is_the_rollout_gymnasium_would_play_and_the_loss_gradi
 
     # Truncated at t: bootstrap from V(final observation), the next step's input.
     _, v_final = core.model(ro["obs"][1])
-    np.testing.assert_allclose(ro["final_values"][0, :2], v_final.numpy()[:2], rtol=1e-5)
+    np.testing.assert_allclose(ro["final_values"][0, :2], v_final.numpy()[:2], rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(ro["final_values"][0, 2:], 0.0)
 
     # Episodes: the truncated pair at 500 steps each, then every one that ended (CartPole pays 1 per step).
@@ -132,8 +134,9 @@ def test_one_graph_update_is_the_rollout_gymnasium_would_play_and_the_loss_gradi
     expected, expected_stats = clipped_flat_gradients(
         core.model, flat(ro["obs"]), (), None, flat(ro["actions"]), flat(returns.numpy()),
         flat(ro["valid"].astype(np.float32)), hp)
-    np.testing.assert_allclose(grads.numpy(), expected.numpy(), rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(list(stats.values()), expected_stats.numpy(), rtol=1e-4, atol=1e-6)
+    # (XLA and eager TensorFlow round differently: equal to float32 noise, not bit for bit.)
+    np.testing.assert_allclose(grads.numpy(), expected.numpy(), rtol=1e-3, atol=1e-5)
+    np.testing.assert_allclose(list(stats.values()), expected_stats.numpy(), rtol=1e-4, atol=1e-5)
     assert np.abs(grads.numpy()).sum() > 0
 
 

@@ -42,6 +42,9 @@ CASES = {
     "target-reward-nan": (["--game", "CartPole-v1", "--target-reward", "nan", "--runs-dir", "RUNS"], "--target-reward"),
     "seed-negative": (["--game", "CartPole-v1", "--seed", "-1", "--runs-dir", "RUNS"], "--seed"),
     "checkpoint-every-0": (["--game", "CartPole-v1", "--checkpoint-every", "0", "--runs-dir", "RUNS"], "--checkpoint-every"),
+    "env-impl-tf-without-a-port": (["--game", "Acrobot-v1", "--env-impl", "tf", "--runs-dir", "RUNS"],
+                                   "'Acrobot-v1' has no TensorFlow port"),
+    "env-impl-unknown": (["--game", "CartPole-v1", "--env-impl", "jax", "--runs-dir", "RUNS"], "--env-impl"),
     "unknown-backend": (["--game", "CartPole-v1", "--backend", "mpi", "--runs-dir", "RUNS"], "--backend"),
     "ray-address-without-ray-backend": (["--game", "CartPole-v1", "--ray-address", "auto", "--runs-dir", "RUNS"],
                                         "--ray-address applies only with --backend ray"),
@@ -66,6 +69,7 @@ CASES = {
     "resume-changes-lr": (["--resume", "ARUN", "--lr", "0.1"], "--lr cannot change"),
     "resume-changes-game": (["--resume", "ARUN", "--game", "Acrobot-v1"], "--game"),
     "resume-bad-budget": (["--resume", "ARUN", "--max-steps", "0"], "--max-steps"),
+    "resume-changes-env-impl": (["--resume", "ARUN", "--env-impl", "gymnasium"], "--env-impl cannot change"),
 }
 
 
