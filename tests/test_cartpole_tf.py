@@ -13,7 +13,7 @@ from master_agent.shared_optimizer import SharedOptimizer
 from memory import n_step_returns
 from models import build_model
 from worker import Hyperparams
-from worker.graph_core import GraphWorkerCore
+from worker.graph_core import GraphWorkerCore, _flat
 from worker.loss import clipped_flat_gradients
 
 
@@ -130,10 +130,9 @@ def test_one_graph_update_is_the_rollout_gymnasium_would_play_and_the_loss_gradi
     # The gradient the graph computed is the loss's gradient on exactly this rollout.
     returns = n_step_returns(ro["rewards"], ro["terminated"], ro["truncated"], ro["final_values"], last_values,
                              hp.gamma)
-    flat = lambda x: np.reshape(x, (-1, *np.shape(x)[2:]))  # noqa: E731
     expected, expected_stats = clipped_flat_gradients(
-        core.model, flat(ro["obs"]), (), None, flat(ro["actions"]), flat(returns.numpy()),
-        flat(ro["valid"].astype(np.float32)), hp)
+        core.model, _flat(ro["obs"]), (), None, _flat(ro["actions"]), _flat(returns),
+        _flat(ro["valid"].astype(np.float32)), hp)
     # (XLA and eager TensorFlow round differently: equal to float32 noise, not bit for bit.)
     np.testing.assert_allclose(grads.numpy(), expected.numpy(), rtol=1e-3, atol=1e-5)
     np.testing.assert_allclose(list(stats.values()), expected_stats.numpy(), rtol=1e-4, atol=1e-5)
