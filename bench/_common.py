@@ -19,8 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # solved: CartPole-v1 | episodes 1,234 | steps 210,005 | 8.9 s | best avg100 476.3 | run runs/...
-SUMMARY = re.compile(r"^(solved|not solved \(([^)]*)\)): \S+ \| episodes ([\d,]+) \| steps ([\d,]+) \| ([\d.]+) s",
-                     re.MULTILINE)
+SUMMARY = re.compile(
+    r"^(solved|not solved \(([^)]*)\)): \S+ \| episodes ([\d,]+) \| steps ([\d,]+) \| ([\d.]+) s", re.MULTILINE
+)
 
 
 @dataclass
@@ -37,6 +38,15 @@ class OursRun:
         return self.state["global_step"] / self.state["seconds"]
 
 
+def solve_target(game: str) -> tuple[float, int]:
+    """(reward, episodes): where run.py stops by default, the game's reward_threshold reached by the mean return
+    of the last `RunConfig.target_window` episodes; read from where run.py reads them, never repeated here."""
+    from envs import resolve_game
+    from master_agent.config import RunConfig, field_default
+
+    return float(resolve_game(game).reward_threshold), int(field_default(RunConfig, "target_window"))
+
+
 def _run(cmd: list[str]) -> tuple[float, str]:
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
@@ -49,12 +59,12 @@ def _run(cmd: list[str]) -> tuple[float, str]:
 
 def run_ours(flags: list[str]) -> OursRun:
     """`python run.py FLAGS --runs-dir <tmp>`: its summary line and the counters of its final checkpoint."""
-    from master_agent.checkpoint import load_checkpoint
+    from rundir import read_checkpoint
 
     with tempfile.TemporaryDirectory() as runs:
         wall, out = _run([sys.executable, str(ROOT / "run.py"), *flags, "--runs-dir", runs])
         (run_dir,) = [p for p in Path(runs).iterdir() if p.name != "latest"]
-        _, _, state = load_checkpoint(run_dir / "checkpoint" / "checkpoint.npz")
+        state = read_checkpoint(run_dir).state
     m = SUMMARY.search(out)
     if m is None:
         raise RuntimeError(f"no summary line in run.py's output:\n{out[-2000:]}")

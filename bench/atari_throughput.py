@@ -38,14 +38,26 @@ def raw_env_speed(game: str, seconds: float) -> float:
 
 
 def trainer_speed(game: str, workers: int, seconds: float, extra: list[str]) -> float:
-    from master_agent.checkpoint import load_checkpoint
+    from rundir import read_checkpoint
 
     with tempfile.TemporaryDirectory() as runs:
-        cmd = [sys.executable, str(ROOT / "run.py"), "--game", game, "--cnn-lstm", "--workers", str(workers),
-               "--max-seconds", str(seconds), "--runs-dir", runs, *extra]
+        cmd = [
+            sys.executable,
+            str(ROOT / "run.py"),
+            "--game",
+            game,
+            "--cnn-lstm",
+            "--workers",
+            str(workers),
+            "--max-seconds",
+            str(seconds),
+            "--runs-dir",
+            runs,
+            *extra,
+        ]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         (run_dir,) = [p for p in Path(runs).iterdir() if p.name != "latest"]
-        _, _, state = load_checkpoint(run_dir / "checkpoint" / "checkpoint.npz")
+        state = read_checkpoint(run_dir).state
     return state["global_step"] / state["seconds"]
 
 
@@ -63,8 +75,11 @@ def main() -> int:
     print(f"raw preprocessed env, random actions, 1 thread: {raw:8,.0f} agent steps/s", flush=True)
     for workers in args.workers:
         rate = trainer_speed(args.game, workers, args.seconds, extra)
-        print(f"--cnn-lstm training, {workers} worker(s):        {rate:8,.0f} agent steps/s  "
-              f"trainer/raw = {rate / raw:.2f}", flush=True)
+        print(
+            f"--cnn-lstm training, {workers} worker(s):        {rate:8,.0f} agent steps/s  "
+            f"trainer/raw = {rate / raw:.2f}",
+            flush=True,
+        )
     return 0
 
 

@@ -3,8 +3,8 @@
     python bench/atari_vs_sb3.py [--game SpaceInvaders] [--seconds 60] [--warmup 10] [--torch-threads N]
 
 Three runs, one after the other, each in its own process and each for --seconds of training:
-ours `--cnn-lstm` and ours feed-forward CNN (4 stacked frames), both `--workers 2` (4 envs per worker, the
-default), read from the run's checkpoint (global steps / seconds of training: TF import and XLA compilation
+ours `--cnn-lstm` and ours feed-forward CNN (4 stacked frames), both `--workers 2` (run.py's default envs per
+worker for Atari), read from the run's checkpoint (global steps / seconds of training: TF import and XLA compilation
 excluded); and SB3 A2C `CnnPolicy` set up the rl-baselines3-zoo way: make_atari_env("<Game>NoFrameskip-v4",
 n_envs=2, seed=0) + VecFrameStack(4), ent_coef 0.01, vf_coef 0.25, RMSpropTFLike(eps=1e-5), device cpu, its
 timesteps counted between rollout ends over the window that follows --warmup seconds of learn.
@@ -21,6 +21,8 @@ import time
 from typing import Any
 
 from _common import run_ours, run_worker, torch_threads
+
+from master_agent.config import ATARI_DEFAULTS
 
 
 def sb3_worker(game: str, seconds: float, warmup: float, threads: int | None) -> dict[str, Any]:
@@ -57,8 +59,16 @@ def sb3_worker(game: str, seconds: float, warmup: float, threads: int | None) ->
                 self.done = True
 
     env = VecFrameStack(make_atari_env(f"{game}NoFrameskip-v4", n_envs=2, seed=0), n_stack=4)
-    model = A2C("CnnPolicy", env, ent_coef=0.01, vf_coef=0.25, device="cpu", seed=0, verbose=0,
-                policy_kwargs=dict(optimizer_class=RMSpropTFLike, optimizer_kwargs=dict(eps=1e-5)))
+    model = A2C(
+        "CnnPolicy",
+        env,
+        ent_coef=0.01,
+        vf_coef=0.25,
+        device="cpu",
+        seed=0,
+        verbose=0,
+        policy_kwargs=dict(optimizer_class=RMSpropTFLike, optimizer_kwargs=dict(eps=1e-5)),
+    )
     window = Window()
     model.learn(total_timesteps=10**9, callback=window)
     (t0, n0), (t1, n1) = window.marks
@@ -70,9 +80,12 @@ def main() -> int:
     parser.add_argument("--game", default="SpaceInvaders", help="short Atari name (default: SpaceInvaders)")
     parser.add_argument("--seconds", type=float, default=60.0, help="training seconds measured per run")
     parser.add_argument("--warmup", type=float, default=10.0, help="SB3: seconds of learn before the window")
-    parser.add_argument("--torch-threads", type=int,
-                        help="torch.set_num_threads for SB3 (default: torch's own, one per core; "
-                             "with other work on the cores, 1 can be many times faster)")
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        help="torch.set_num_threads for SB3 (default: torch's own, one per core; "
+        "with other work on the cores, 1 can be many times faster)",
+    )
     parser.add_argument("--sb3-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -85,16 +98,29 @@ def main() -> int:
     for name, flags in (("ours --cnn-lstm", ["--cnn-lstm"]), ("ours CNN", [])):
         run = run_ours(["--game", args.game, *flags, "--workers", "2", "--max-seconds", str(args.seconds)])
         ours[name] = run.rate
-        print(f"{name + ', 2 workers x 4 envs:':<36} {run.rate:8,.0f} steps/s", flush=True)
+        print(
+            f"{name + f', 2 workers x {ATARI_DEFAULTS.envs_per_worker} envs:':<36} {run.rate:8,.0f} steps/s", flush=True
+        )
 
-    cmd = [sys.executable, __file__, "--sb3-worker", "--game", args.game, "--seconds", str(args.seconds),
-           "--warmup", str(args.warmup)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--sb3-worker",
+        "--game",
+        args.game,
+        "--seconds",
+        str(args.seconds),
+        "--warmup",
+        str(args.warmup),
+    ]
     if args.torch_threads is not None:
         cmd += ["--torch-threads", str(args.torch_threads)]
     _, sb3 = run_worker(cmd)
     how = "torch default" if args.torch_threads is None else "--torch-threads"
-    print(f"{'SB3 A2C CnnPolicy, 2 envs:':<36} {sb3['rate']:8,.0f} steps/s  "
-          f"({sb3['steps']:,} steps in {sb3['seconds']:.1f} s; torch threads {sb3['torch_threads']}, {how})")
+    print(
+        f"{'SB3 A2C CnnPolicy, 2 envs:':<36} {sb3['rate']:8,.0f} steps/s  "
+        f"({sb3['steps']:,} steps in {sb3['seconds']:.1f} s; torch threads {sb3['torch_threads']}, {how})"
+    )
     for name, rate in ours.items():
         print(f"{name} / SB3 = {rate / sb3['rate']:.2f}")
     return 0

@@ -1,4 +1,4 @@
-"""Time to solve CartPole-v1: wall seconds and env steps until the 100-episode mean reaches 475.
+"""Time to solve CartPole-v1: wall seconds and env steps until the 100-episode mean reaches 475 (run.py's target).
 
 Runs `run.py --game CartPole-v1` once per seed (one after another, so runs do not share the cores)
 and reads each run's episodes.csv. Seconds count from the start of training, as the summary line does.
@@ -18,17 +18,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from plots import moving_average, read_episodes  # noqa: E402
+from _common import solve_target  # noqa: E402
 
-TARGET = 475.0
+from plots import moving_average  # noqa: E402
+from rundir import read_episodes  # noqa: E402
+
+GAME = "CartPole-v1"
+TARGET, WINDOW = solve_target(GAME)  # run.py's defaults: the game's reward_threshold, over its window of episodes
 
 
 def solve_point(run_dir: Path) -> tuple[float | None, int | None, float]:
-    """(seconds, steps) at the first episode whose 100-episode mean reaches the target, and steps/s overall."""
+    """(seconds, steps) at the first episode whose WINDOW-episode mean reaches the target, and steps/s overall."""
     ep = read_episodes(run_dir)
-    avg = moving_average(ep["return"], 100)
-    full = avg[99:] if len(avg) >= 100 else avg[:0]
-    hits = [i + 99 for i, a in enumerate(full) if a >= TARGET]
+    avg = moving_average(ep["return"], WINDOW)
+    full = avg[WINDOW - 1 :] if len(avg) >= WINDOW else avg[:0]
+    hits = [i + WINDOW - 1 for i, a in enumerate(full) if a >= TARGET]
     rate = ep["global_step"][-1] / ep["seconds"][-1] if len(ep["seconds"]) and ep["seconds"][-1] > 0 else 0.0
     if not hits:
         return None, None, rate
@@ -47,8 +51,21 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory() as runs:
         for seed in args.seeds:
-            cmd = [sys.executable, str(ROOT / "run.py"), "--game", "CartPole-v1", "--seed", str(seed),
-                   "--max-seconds", str(args.max_seconds), "--target-reward", str(TARGET), "--runs-dir", runs, *extra]
+            cmd = [
+                sys.executable,
+                str(ROOT / "run.py"),
+                "--game",
+                GAME,
+                "--seed",
+                str(seed),
+                "--max-seconds",
+                str(args.max_seconds),
+                "--target-reward",
+                str(TARGET),
+                "--runs-dir",
+                runs,
+                *extra,
+            ]
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
             run_dir = max((p for p in Path(runs).iterdir() if p.name != "latest"), key=lambda p: p.stat().st_mtime)
             seconds, steps, rate = solve_point(run_dir)

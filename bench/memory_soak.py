@@ -60,12 +60,14 @@ def main() -> int:
     if len(samples) < 4:
         print("too few samples", file=sys.stderr)
         return 1
-    half = samples[len(samples) // 2:]
+    half = samples[len(samples) // 2 :]
     (t0, m0), (t1, m1) = half[0], half[-1]
-    print(f"second half ({t0:.0f}-{t1:.0f} min): {m0:.1f} -> {m1:.1f} MB, "
-          f"{(m1 - m0) / max(t1 - t0, 1e-9) * 60:+.1f} MB/hour; min {min(m for _, m in half):.1f}, "
-          f"max {max(m for _, m in half):.1f} MB over the whole run: {min(m for _, m in samples):.1f}-"
-          f"{max(m for _, m in samples):.1f} MB")
+    print(
+        f"second half ({t0:.0f}-{t1:.0f} min): {m0:.1f} -> {m1:.1f} MB, "
+        f"{(m1 - m0) / max(t1 - t0, 1e-9) * 60:+.1f} MB/hour; min {min(m for _, m in half):.1f}, "
+        f"max {max(m for _, m in half):.1f} MB over the whole run: {min(m for _, m in samples):.1f}-"
+        f"{max(m for _, m in samples):.1f} MB"
+    )
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Where one worker's time goes: cProfile of the update loop (collect, gradients, locked apply + pull).
+"""Where one worker's time goes: cProfile of the update loop (locked pull, update, locked apply).
 
     python bench/profile_worker.py [--game CartPole-v1] [--cnn-lstm] [--envs-per-worker E] [--updates 3000] [--top 15]
                                    [--env-impl tf|gymnasium]
@@ -20,11 +20,15 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from master_agent.quiet_start import quiet_tensorflow_import  # noqa: E402
+
+quiet_tensorflow_import()  # TensorFlow's start-up notices stay off stderr, as with run.py
+
 from envs import has_tf_env, make_vector_env, resolve_game  # noqa: E402
 from master_agent.config import defaults_for  # noqa: E402
 from master_agent.master import configure_tensorflow_threads  # noqa: E402
 from master_agent.shared_optimizer import SharedOptimizer  # noqa: E402
-from models import build_model  # noqa: E402
+from models import build_model, choose_network, make_distribution  # noqa: E402
 from worker import Hyperparams  # noqa: E402
 from worker.factory import make_core  # noqa: E402
 
@@ -43,29 +47,36 @@ def main() -> None:
     game = resolve_game(args.game)
     env_impl = args.env_impl or ("tf" if has_tf_env(game.game_id) else "gymnasium")
     d = defaults_for(game.is_atari, tf_env=env_impl == "tf")
-    hp = Hyperparams(t_max=d.t_max, envs_per_worker=args.envs_per_worker or d.envs_per_worker, clip_rewards=d.clip_rewards)
-    probe = make_vector_env(game, 1, recurrent=args.cnn_lstm)  # observations after preprocessing
+    hp = Hyperparams(
+        t_max=d.t_max, envs_per_worker=args.envs_per_worker or d.envs_per_worker, clip_rewards=d.clip_rewards
+    )
+    network = choose_network(game.is_atari, args.cnn_lstm)
+    probe = make_vector_env(game, 1, recurrent=network == "cnn_lstm")  # observations after preprocessing
     shape = tuple(probe.single_observation_space.shape)
     probe.close()
-    optimizer = SharedOptimizer(build_model(shape, game.n_actions, name="global"), d.learning_rate)
-    core = make_core(game, hp, 0, optimizer.variables, env_impl=env_impl, recurrent=args.cnn_lstm)
-    core.pull()
+    model = build_model(network, shape, make_distribution(game.action_space), name="global")
+    optimizer = SharedOptimizer(model, d.learning_rate)
+    core = make_core(game, network, hp, 0, optimizer.variables, env_impl=env_impl)
 
-    def loop() -> int:
+    def loop() -> int:  # WorkerAgent.run's steps, on this thread
         steps = 0
         for _ in range(args.updates):
-            _, n = core.collect()
-            grads, _ = core.gradients()
-            optimizer.apply(grads, then=core.pull)
-            steps += n
+            with optimizer.lock:
+                core.pull()
+            update = core.update()
+            optimizer.apply(update.grads)
+            steps += update.steps
         return steps
 
     profiler = cProfile.Profile()
     start = time.perf_counter()
     steps = profiler.runcall(loop)
     seconds = time.perf_counter() - start
-    print(f"{game.game_id} ({env_impl} envs): {args.updates} updates, {steps:,} env steps in {seconds:.1f} s under cProfile "
-          f"({steps / seconds:,.0f} steps/s, {seconds / args.updates * 1e3:.2f} ms per update)")
+    print(
+        f"{game.game_id} ({env_impl} envs): {args.updates} updates, {steps:,} env steps in {seconds:.1f} s "
+        "under cProfile "
+        f"({steps / seconds:,.0f} steps/s, {seconds / args.updates * 1e3:.2f} ms per update)"
+    )
     pstats.Stats(profiler).sort_stats("tottime").print_stats(args.top)
 
 

@@ -24,23 +24,33 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from master_agent.quiet_start import quiet_tensorflow_import  # noqa: E402
+
+quiet_tensorflow_import()  # TensorFlow's start-up notices stay off stderr, as with run.py
+
 import numpy as np  # noqa: E402
 
 from master_agent.backends import ACTOR_PACKAGES, ROOT  # noqa: E402
+from master_agent.config import ATARI_DEFAULTS, CLASSIC_TF_DEFAULTS, GameDefaults  # noqa: E402
 from master_agent.master import configure_tensorflow_threads  # noqa: E402
 from master_agent.shared_optimizer import SharedOptimizer, StepCounter  # noqa: E402
-from models import build_model  # noqa: E402
+from models import Categorical, build_model  # noqa: E402
+from worker.core import Update  # noqa: E402
 from worker.ray_actor import RemoteCore, StepResult  # noqa: E402
 from worker.thread import WorkerAgent  # noqa: E402
 
-NETWORKS = {"CartPole MLP": ((4,), 2), "Atari CNN-LSTM": ((84, 84), 6)}
+# Network, observation shape, actions, and the kind's defaults (lr; a message carries E x t_max steps).
+NETWORKS = {
+    "CartPole MLP": ("mlp", (4,), 2, CLASSIC_TF_DEFAULTS),
+    "Atari CNN-LSTM": ("cnn_lstm", (84, 84), 6, ATARI_DEFAULTS),
+}
 
 
 class EchoActor:
     """Answers every step at once with the same gradient: the master's cost per message, nothing else."""
 
     def __init__(self, num_params: int, steps: int) -> None:
-        self.result = StepResult(np.full(num_params, 1e-6, np.float32), {"grad_norm": 0.0}, [], steps, {})
+        self.result = StepResult(Update(np.full(num_params, 1e-6, np.float32), {"grad_norm": 0.0}, [], steps), {})
 
     def pid(self) -> int:
         return os.getpid()
@@ -52,21 +62,29 @@ class EchoActor:
         return self.result
 
 
+def steps_per_message(defaults: GameDefaults) -> int:
+    return defaults.envs_per_worker * defaults.t_max
+
+
 def local_rate(optimizer: SharedOptimizer, seconds: float) -> float:
     grads = np.full(optimizer.num_params, 1e-6, np.float32)
     n, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
-        optimizer.apply(grads, then=optimizer.flat_weights)
+        optimizer.apply(grads)
+        with optimizer.lock:
+            optimizer.flat_weights()
         n += 1
     return n / (time.perf_counter() - start)
 
 
-def ray_rate(optimizer: SharedOptimizer, actors: int, seconds: float) -> float:
+def ray_rate(optimizer: SharedOptimizer, actors: int, seconds: float, steps: int) -> float:
     import ray
 
     echo = ray.remote(num_cpus=0)(EchoActor)
-    cores = [RemoteCore(lambda seed: echo.remote(optimizer.num_params, 80), i, optimizer.flat_weights)
-             for i in range(actors)]
+    cores = [
+        RemoteCore(lambda seed: echo.remote(optimizer.num_params, steps), i, optimizer.flat_weights)
+        for i in range(actors)
+    ]
     for core in cores:
         core.wait_ready()
     stop, results = threading.Event(), queue.Queue()
@@ -94,16 +112,25 @@ def main() -> None:
     configure_tensorflow_threads()
     import ray
 
-    ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING,
-             runtime_env={"py_modules": [str(ROOT / name) for name in ACTOR_PACKAGES]})
-    for name, (shape, actions) in NETWORKS.items():
-        optimizer = SharedOptimizer(build_model(shape, actions, name="global"), 1e-4)
+    ray.init(
+        num_cpus=os.cpu_count(),
+        include_dashboard=False,
+        log_to_driver=False,
+        logging_level=logging.WARNING,
+        runtime_env={"py_modules": [str(ROOT / name) for name in ACTOR_PACKAGES]},
+    )
+    for name, (network, shape, actions, defaults) in NETWORKS.items():
+        model = build_model(network, shape, Categorical(actions), name="global")
+        optimizer = SharedOptimizer(model, defaults.learning_rate)
         local = local_rate(optimizer, args.seconds)
-        print(f"{name} ({optimizer.num_params:,} parameters, {optimizer.num_params * 4 / 1e6:.2f} MB per message "
-              f"each way): in-process apply + weights {local:,.0f}/s", flush=True)
+        print(
+            f"{name} ({optimizer.num_params:,} parameters, {optimizer.num_params * 4 / 1e6:.2f} MB per message "
+            f"each way): in-process apply + weights {local:,.0f}/s",
+            flush=True,
+        )
         for n in args.actors:
-            print(f"    through Ray, {n} echo actor(s): {ray_rate(optimizer, n, args.seconds):,.0f} messages/s",
-                  flush=True)
+            rate = ray_rate(optimizer, n, args.seconds, steps_per_message(defaults))
+            print(f"    through Ray, {n} echo actor(s): {rate:,.0f} messages/s", flush=True)
     ray.shutdown()
 
 

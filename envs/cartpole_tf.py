@@ -46,7 +46,7 @@ class CartPoleTF(tf.Module):
         self.num_envs = num_envs
         self.max_episode_steps = gym.spec(game_id).max_episode_steps
         self.obs_shape = (4,)
-        self.n_actions = 2
+        self.action_space = gym.spaces.Discrete(2)  # push left, push right
         self.rng = tf.random.Generator.from_seed(seed)
         self.state = tf.Variable(tf.zeros([4, num_envs], tf.float64), trainable=False, name="state")
         self.steps = tf.Variable(tf.zeros([num_envs], tf.int32), trainable=False, name="steps")

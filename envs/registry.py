@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import gymnasium as gym
 import numpy as np
 
-
 # Games whose environments also exist as TensorFlow ops (`envs.cartpole_tf`); max_episode_steps comes from
 # the id's registration.
 TF_GAMES = ("CartPole-v0", "CartPole-v1")
@@ -26,9 +25,19 @@ class GameError(ValueError):
 class GameSpec:
     game_id: str
     is_atari: bool
-    obs_shape: tuple[int, ...]
-    n_actions: int
+    obs_shape: tuple[int, ...]  # as the game gives them, before preprocessing
+    action_space: gym.Space  # the policy's distribution is made from it (`models.make_distribution`)
     reward_threshold: float | None
+
+    def record(self) -> dict:
+        """What config.json keeps of the game (the space as its repr: readable, and JSON)."""
+        return {
+            "game_id": self.game_id,
+            "is_atari": self.is_atari,
+            "obs_shape": list(self.obs_shape),
+            "action_space": repr(self.action_space),
+            "reward_threshold": self.reward_threshold,
+        }
 
 
 def _register_atari() -> None:
@@ -40,7 +49,7 @@ def _register_atari() -> None:
 
 
 def _atari_short_names() -> list[str]:
-    return sorted(k[len("ALE/"):-len("-v5")] for k in gym.registry if k.startswith("ALE/") and k.endswith("-v5"))
+    return sorted(k[len("ALE/") : -len("-v5")] for k in gym.registry if k.startswith("ALE/") and k.endswith("-v5"))
 
 
 def canonical_id(name: str) -> str:
@@ -67,10 +76,6 @@ def resolve_game(name: str) -> GameSpec:
     except Exception as exc:  # e.g. a registered id whose optional dependency is missing (Box2D, MuJoCo)
         raise GameError(f"cannot create '{game_id}': {exc}") from None
     try:
-        if not isinstance(env.action_space, gym.spaces.Discrete):
-            raise GameError(
-                f"'{game_id}' has a {type(env.action_space).__name__} action space; A3C here needs a Discrete one"
-            )
         obs_space = env.observation_space
         if not isinstance(obs_space, gym.spaces.Box) or not np.issubdtype(obs_space.dtype, np.number):
             raise GameError(f"'{game_id}' has a {type(obs_space).__name__} observation space; a Box is needed")
@@ -78,7 +83,7 @@ def resolve_game(name: str) -> GameSpec:
             game_id=game_id,
             is_atari=is_atari,
             obs_shape=tuple(obs_space.shape),
-            n_actions=int(env.action_space.n),
+            action_space=env.action_space,
             reward_threshold=env.spec.reward_threshold if env.spec else None,
         )
     finally:

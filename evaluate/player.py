@@ -1,8 +1,8 @@
 """Play episodes with a saved run's network, on the same preprocessed environment it was trained on.
 
 The global model is rebuilt with `models.build_model` from the observation shape training recorded and
-given the checkpoint's weights (`model.get_weights()` order). Actions are sampled from the policy, as in
-training, or the most probable one is taken (`greedy`). A recurrent network's LSTM state is carried from
+given the checkpoint's weights (`model.get_weights()` order). Actions are sampled from the policy's
+distribution, as in training, or its mode is taken (`greedy`). A recurrent network's LSTM state is carried from
 step to step (`model.step`) and zeroed where an episode starts. Scores are the game's real score: the
 environment here never clips rewards (that is done for the loss only).
 """
@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
 import gymnasium as gym
 import numpy as np
 
-from envs import GameError, resolve_game
+import rundir
+from envs import GameError, GameSpec, resolve_game
 from envs.atari import FRAME_STACK, make_atari_env
 from evaluate.recording import Recorder, open_recorder
 from evaluate.run_files import EvalError, RunInfo
@@ -38,29 +40,29 @@ def read_checkpoint(info: RunInfo) -> tuple[list[np.ndarray], int | None]:
 
     Read before any environment exists, so that a damaged file is reported before ale-py prints its banner.
     """
-    from master_agent.checkpoint import load_checkpoint
-
     try:
-        weights, _, state = load_checkpoint(info.checkpoint)
-    except Exception as exc:  # a torn or foreign file: zip, npz, JSON and key errors alike
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise EvalError(f"cannot read checkpoint '{info.checkpoint}': {reason}") from None
-    if not weights:
-        raise EvalError(f"checkpoint '{info.checkpoint}' holds no model weights")
-    step = state.get("global_step") if isinstance(state, dict) else None
-    return weights, int(step) if isinstance(step, (int, float)) else None
+        checkpoint = rundir.read_checkpoint(info.run_dir)
+    except rundir.CheckpointError as exc:
+        raise EvalError(str(exc)) from None
+    step = checkpoint.state.get("global_step")
+    return checkpoint.weights, int(step) if isinstance(step, (int, float)) else None
 
 
 class Policy:
-    """The run's network with its trained weights, acting on one observation at a time."""
+    """The run's network with its trained weights, acting on one observation at a time through its
+    distribution: a sampled action, as in training, or the distribution's mode (`greedy`)."""
 
-    def __init__(self, info: RunInfo, n_actions: int, weights: list[np.ndarray], global_step: int | None = None):
+    def __init__(self, info: RunInfo, game: GameSpec, weights: list[np.ndarray], global_step: int | None = None):
         import tensorflow as tf
 
-        from models import ModelError, build_model, make_actor
+        from models import ModelError, UnsupportedSpace, build_model, make_actor, make_distribution, network_of
 
         try:
-            self.model = build_model(info.observation_shape, n_actions, name="global")
+            self.distribution = make_distribution(game.action_space)
+            network = network_of(info.network, game.is_atari, info.cnn_lstm)
+            self.model = build_model(network, info.observation_shape, self.distribution, name="global")
+        except UnsupportedSpace as exc:
+            raise EvalError(f"'{game.game_id}' {exc}") from None
         except ModelError as exc:
             raise EvalError(str(exc)) from None
         expected = [tuple(w.shape) for w in self.model.get_weights()]
@@ -81,22 +83,20 @@ class Policy:
         """A new episode: the LSTM starts from zeros (feed-forward networks have no state)."""
         self.state = self.model.initial_state(1)
 
-    def logits(self, obs: np.ndarray) -> np.ndarray:
+    def params(self, obs: np.ndarray) -> np.ndarray:
+        """The policy's distribution parameters for `obs` ([1, P]); carries a recurrent state on."""
         batch = np.asarray(obs, dtype=self.obs_dtype)[None]
-        logits, _, self.state = self._actor(batch, self.state)
-        return np.asarray(logits, dtype=np.float64)[0]
+        params, _, self.state = self._actor(batch, self.state)
+        return np.asarray(params)
+
+    def act(self, obs: np.ndarray, greedy: bool, rng: np.random.Generator):
+        params = self.params(obs)
+        actions = self.distribution.mode_numpy(params) if greedy else self.distribution.sample_numpy(params, rng)
+        return actions[0]
 
 
-def choose(logits: np.ndarray, greedy: bool, rng: np.random.Generator) -> int:
-    if greedy:
-        return int(np.argmax(logits))
-    z = logits - logits.max()
-    p = np.exp(z)
-    return int(rng.choice(len(p), p=p / p.sum()))
-
-
-def make_env(info: RunInfo, render: bool) -> tuple[gym.Env, int, float]:
-    """The environment as training saw it, one copy: (env, number of actions, frames per second when recorded)."""
+def make_env(info: RunInfo, render: bool) -> tuple[gym.Env, GameSpec, float]:
+    """The environment as training saw it, one copy: (env, the game, frames per second when recorded)."""
     try:
         game = resolve_game(info.game_id)
     except GameError as exc:
@@ -116,9 +116,11 @@ def make_env(info: RunInfo, render: bool) -> tuple[gym.Env, int, float]:
     shape = tuple(env.observation_space.shape)
     if shape != tuple(info.observation_shape):
         env.close()
-        raise EvalError(f"the run was trained on observations of shape {tuple(info.observation_shape)}; "
-                        f"{game.game_id} gives {shape} here")
-    return env, game.n_actions, fps
+        raise EvalError(
+            f"the run was trained on observations of shape {tuple(info.observation_shape)}; "
+            f"{game.game_id} gives {shape} here"
+        )
+    return env, game, fps
 
 
 def play(
@@ -141,7 +143,7 @@ def play(
             recorder.offer(lambda: _frame(env))
         score, length, done = 0.0, 0, False
         while not done:
-            action = choose(policy.logits(obs), greedy, rng)
+            action = policy.act(obs, greedy, rng)
             obs, reward, terminated, truncated, _ = env.step(action)
             score += float(reward)
             length += 1
@@ -177,14 +179,18 @@ def evaluate_run(
 ) -> list[EpisodeScore]:
     """What `run.py --eval` does: print each episode's score as it ends, then mean and spread; record episode 1."""
     weights, global_step = read_checkpoint(info)
-    env, n_actions, fps = make_env(info, render=record is not None)
+    env, game, fps = make_env(info, render=record is not None)
     recorder = open_recorder(record, fps, every=record_every, scale=record_scale) if record is not None else None
     try:
-        policy = Policy(info, n_actions, weights, global_step)
+        policy = Policy(info, game, weights, global_step)
         how = "greedy actions" if greedy else "sampled actions"
         step = f", checkpoint at step {policy.global_step:,}" if policy.global_step is not None else ""
-        print(f"evaluating {info.run_dir.name} ({info.game_id}, {type(policy.model).__name__}{step}): "
-              f"{episodes} episode{'s' * (episodes != 1)}, {how}, seed {seed}", file=stream, flush=True)
+        print(
+            f"evaluating {info.run_dir.name} ({info.game_id}, {type(policy.model).__name__}{step}): "
+            f"{episodes} episode{'s' * (episodes != 1)}, {how}, seed {seed}",
+            file=stream,
+            flush=True,
+        )
         width = len(str(episodes))
 
         def report(ep: EpisodeScore) -> None:
@@ -192,8 +198,12 @@ def evaluate_run(
 
         scores = play(policy, env, episodes, greedy, seed, recorder, on_episode=report)
         values = np.array([s.score for s in scores])
-        print(f"mean score {values.mean():.1f} | std {values.std():.1f} | min {values.min():g} | "
-              f"max {values.max():g} | {len(values)} episode{'s' * (len(values) != 1)}", file=stream, flush=True)
+        print(
+            f"mean score {values.mean():.1f} | std {values.std():.1f} | min {values.min():g} | "
+            f"max {values.max():g} | {len(values)} episode{'s' * (len(values) != 1)}",
+            file=stream,
+            flush=True,
+        )
         if recorder is not None:
             done, recorder = recorder, None
             done.close()
@@ -210,6 +220,8 @@ def describe_recording(recorder: Recorder, first: EpisodeScore) -> str:
     if recorder.every > 1:
         kept += f", 1 frame in {recorder.every}"
     if recorder.capped:
-        return (f"the start of episode 1 ({first.length:,} steps), {kept}: a recording keeps at most "
-                f"{recorder.max_frames:,} frames")
+        return (
+            f"the start of episode 1 ({first.length:,} steps), {kept}: a recording keeps at most "
+            f"{recorder.max_frames:,} frames"
+        )
     return f"episode 1 ({first.length:,} steps), {kept}"

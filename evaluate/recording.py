@@ -3,20 +3,20 @@
 Frames are RGB arrays from the environment's `rgb_array` render. At most `max_frames` are kept (1000 by
 default: a full CartPole episode is 501, and an Atari game can be tens of thousands). GIF frames are
 reduced to a 256-colour palette as they arrive, so 1000 CartPole frames hold ~240 MB rather than ~720 MB.
-The file is written to a temporary name and renamed into place when complete.
+The file is written to a temporary name and renamed into place when complete (`rundir.AtomicWrite`).
 No TensorFlow here: a bad `--record` path is answered before it loads.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from evaluate.run_files import EvalError
+from rundir import AtomicWrite
 
 MAX_FRAMES = 1000
 FORMATS = (".gif", ".mp4")
@@ -34,8 +34,9 @@ def check_record_path(path: str | Path) -> Path:
     if suffix not in FORMATS:
         raise EvalError(f"--record must name a .gif or .mp4 file, got '{path}'")
     if suffix == ".mp4" and not mp4_available():
-        raise EvalError("--record .mp4 needs imageio with ffmpeg (pip install imageio imageio-ffmpeg); "
-                        "a .gif needs nothing more")
+        raise EvalError(
+            "--record .mp4 needs imageio with ffmpeg (pip install imageio imageio-ffmpeg); a .gif needs nothing more"
+        )
     if not path.parent.is_dir():
         raise EvalError(f"--record: directory '{path.parent}' does not exist")
     if path.is_dir():
@@ -90,9 +91,6 @@ class Recorder:
     def abort(self) -> None:
         """Give up: nothing is written."""
 
-    def _tmp(self) -> Path:
-        return self.path.with_name(f".{self.path.stem}.{os.getpid()}.tmp{self.path.suffix}")
-
 
 class GifRecorder(Recorder):
     def __init__(self, *args, **kwargs) -> None:
@@ -109,14 +107,20 @@ class GifRecorder(Recorder):
             raise EvalError("no frames were recorded")
         # GIF delays are whole hundredths of a second; browsers slow anything under 20 ms down to 100 ms.
         duration = max(20, int(round(100.0 / self.fps)) * 10)
-        tmp = self._tmp()
         try:
-            first, rest = self._images[0], self._images[1:]
-            first.save(tmp, format="GIF", save_all=True, append_images=rest, duration=duration, loop=0,
-                       optimize=False, disposal=1)
-            os.replace(tmp, self.path)
+            with AtomicWrite(self.path) as tmp:
+                first, rest = self._images[0], self._images[1:]
+                first.save(
+                    tmp,
+                    format="GIF",
+                    save_all=True,
+                    append_images=rest,
+                    duration=duration,
+                    loop=0,
+                    optimize=False,
+                    disposal=1,
+                )
         finally:
-            tmp.unlink(missing_ok=True)
             self._images = []
         return self.path
 
@@ -125,29 +129,39 @@ class Mp4Recorder(Recorder):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._writer = None
+        self._file = AtomicWrite(self.path)  # frames stream into its temporary file as they come
 
     def _add(self, frame: np.ndarray) -> None:
         if self._writer is None:
             import imageio.v2 as imageio
 
-            self._writer = imageio.get_writer(self._tmp(), format="FFMPEG", fps=self.fps, codec="libx264",
-                                              quality=7, pixelformat="yuv420p", macro_block_size=2)
+            self._writer = imageio.get_writer(
+                self._file.tmp,
+                format="FFMPEG",
+                fps=self.fps,
+                codec="libx264",
+                quality=7,
+                pixelformat="yuv420p",
+                macro_block_size=2,
+            )
         h, w = frame.shape[:2]
         self._writer.append_data(frame[: h - h % 2, : w - w % 2])  # yuv420p needs even sides: drop an odd edge
 
     def close(self) -> Path:
         if self._writer is None:
             raise EvalError("no frames were recorded")
-        self._writer.close()
-        self._writer = None
-        os.replace(self._tmp(), self.path)
-        return self.path
+        writer, self._writer = self._writer, None
+        try:
+            writer.close()
+            return self._file.commit()
+        finally:
+            self._file.discard()  # after a failed close; a no-op after the commit
 
     def abort(self) -> None:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
-        self._tmp().unlink(missing_ok=True)
+        self._file.discard()
 
 
 def open_recorder(path: Path, fps: float, every: int = 1, scale: float = 1.0, max_frames: int = MAX_FRAMES) -> Recorder:

@@ -6,14 +6,10 @@ later, by `evaluate.player`, where a damaged file is reported the same way (`Eva
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from master_agent.latest import RunPointerError, resolve_run_dir
-
-CONFIG_FILE = "config.json"
-CHECKPOINT_PATH = Path("checkpoint") / "checkpoint.npz"
+from rundir import CHECKPOINT_PATH, CONFIG_FILE, ConfigError, RunPointerError, read_config, resolve_run_dir
 
 
 class EvalError(ValueError):
@@ -38,34 +34,27 @@ def load_run_info(path: str | Path) -> RunInfo:
     """The run at `path` (`runs/latest` followed), with its settings; EvalError if it is not a usable run."""
     try:
         run_dir = resolve_run_dir(path)
-    except RunPointerError as exc:
+        saved = read_config(run_dir)
+    except (RunPointerError, ConfigError) as exc:
         raise EvalError(str(exc)) from None
-    if not run_dir.is_dir():
-        raise EvalError(f"no run directory at '{path}'")
-    config_path = run_dir / CONFIG_FILE
-    if not config_path.is_file():
-        raise EvalError(f"'{path}' holds no run (no {CONFIG_FILE})")
-    try:
-        saved = json.loads(config_path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise EvalError(f"cannot read '{config_path}': {exc}") from None
     try:
         config = saved["config"]
-        game_id = config["game"]
         shape = tuple(int(n) for n in saved["observation_shape"])
-        if not isinstance(game_id, str) or not shape:
+        if not shape:
             raise ValueError
         target = config.get("target_reward")
         info = RunInfo(
             run_dir=run_dir,
-            game_id=game_id,
+            game_id=config["game"],
             cnn_lstm=bool(config.get("cnn_lstm", False)),
             network=saved.get("network"),
             observation_shape=shape,
             target_reward=float(target) if target is not None else None,
         )
-    except (KeyError, TypeError, ValueError, AttributeError):
-        raise EvalError(f"'{config_path}' is not a run's config (it needs config.game and observation_shape)") from None
+    except (KeyError, TypeError, ValueError):
+        raise EvalError(
+            f"'{run_dir / CONFIG_FILE}' is not a run's config (it needs config.game and observation_shape)"
+        ) from None
     if not info.checkpoint.is_file():
         raise EvalError(f"'{path}' has no checkpoint ({CHECKPOINT_PATH}): nothing to evaluate")
     return info

@@ -1,10 +1,10 @@
 """The master: global model, shared optimizer, workers, run directory and the decision to stop.
 
-Import `master_agent.master` (TensorFlow) only where training starts; config and run-directory helpers
-stay light.
+Import `master_agent.master` (TensorFlow) only where training starts; the config stays light. The run
+directory's files belong to `rundir`; `RunDirError` is here too because the CLI catches it from here.
 """
 
 from master_agent.config import RunConfig
-from master_agent.run_dir import RunDirError
+from rundir import RunDirError
 
 __all__ = ["RunConfig", "RunDirError"]

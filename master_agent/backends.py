@@ -38,20 +38,27 @@ class Backend(Protocol):
 class ThreadBackend:
     """Each worker a thread here, with its own environments and local model; weights pulled in-graph."""
 
-    def __init__(self, config: RunConfig, game: GameSpec, optimizer: SharedOptimizer):
-        self.config, self.game, self.optimizer = config, game, optimizer
+    def __init__(self, config: RunConfig, game: GameSpec, network: str, optimizer: SharedOptimizer):
+        self.config, self.game, self.network, self.optimizer = config, game, network, optimizer
 
     def make_cores(self, seeds: list[int]) -> list:
         c = self.config
         return [
-            make_core(self.game, c.hyperparams, seed, self.optimizer.variables, env_impl=c.env_impl,
-                      recurrent=c.cnn_lstm, name=f"local_{worker_id}")
+            make_core(
+                self.game,
+                self.network,
+                c.hyperparams,
+                seed,
+                self.optimizer.variables,
+                env_impl=c.env_impl,
+                name=f"local_{worker_id}",
+            )
             for worker_id, seed in enumerate(seeds)
         ]
 
     def restart(self, core, seed: int) -> None:
         """Same local model and compiled functions, fresh episodes."""
-        core.start_episodes(fresh_env(core, self.game, self.config.hyperparams, self.config.cnn_lstm), seed)
+        core.start_episodes(fresh_env(core, self.game, self.network, self.config.hyperparams), seed)
 
     def describe(self) -> str:
         envs = " (in TensorFlow)" if self.config.env_impl == "tf" else ""
@@ -64,12 +71,12 @@ class ThreadBackend:
 class RayBackend:
     """Each worker a Ray actor (one CPU, its own process); this process keeps the global model."""
 
-    def __init__(self, config: RunConfig, game: GameSpec, optimizer: SharedOptimizer):
+    def __init__(self, config: RunConfig, game: GameSpec, network: str, optimizer: SharedOptimizer):
         try:
             import ray
         except ImportError:
             raise BackendError("--backend ray needs Ray: pip install -r requirements-ray.txt") from None
-        self.config, self.game, self.optimizer = config, game, optimizer
+        self.config, self.game, self.network, self.optimizer = config, game, network, optimizer
         self.address = config.ray_address
         runtime_env = {
             "py_modules": [str(ROOT / name) for name in ACTOR_PACKAGES],
@@ -97,7 +104,7 @@ class RayBackend:
 
     def _start_actor(self, seed: int):
         hp = self.config.hyperparams
-        return self._actor_class.remote(self.game, hp, self.config.cnn_lstm, seed, self.config.env_impl)
+        return self._actor_class.remote(self.game, self.network, hp, seed, self.config.env_impl)
 
     def make_cores(self, seeds: list[int]) -> list[RemoteCore]:
         import ray
@@ -125,7 +132,7 @@ class RayBackend:
             ray.shutdown()  # a local cluster stops; on a shared cluster our actors end with the job
 
 
-def make_backend(config: RunConfig, game: GameSpec, optimizer: SharedOptimizer) -> Backend:
+def make_backend(config: RunConfig, game: GameSpec, network: str, optimizer: SharedOptimizer) -> Backend:
     if config.backend == "ray":
-        return RayBackend(config, game, optimizer)
-    return ThreadBackend(config, game, optimizer)
+        return RayBackend(config, game, network, optimizer)
+    return ThreadBackend(config, game, network, optimizer)

@@ -1,20 +1,50 @@
-"""Every setting of a run, as saved in `config.json`."""
+"""Every setting of a run, as saved in `config.json`, and every default a run uses, each written once.
+
+`run.py` (its flags, help text, `--eval`), `--resume` (a saved config is rebuilt through `RunConfig`) and
+`bench/` read the defaults from here. Where each kind lives:
+- per kind of game (classic, classic in TensorFlow, Atari): `GameDefaults` below, and nowhere else;
+- kind-independent algorithm settings (gamma, entropy beta, ...): `worker.Hyperparams`' field defaults (the worker
+  package cannot import this one);
+- run-level settings (seed, runs dir, checkpoint period, backend, ...): `RunConfig`'s field defaults.
+`field_default` reads a field's default, so text that shows one never repeats it.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from worker import Hyperparams
 
+# keras.utils.set_random_seed seeds NumPy's legacy generator, which takes 0 .. 2**32 - 1.
+MAX_SEED = 2**32 - 1
+# The in-graph core (worker.graph_core) unrolls t_max steps in Python when it traces, and XLA compiles all of them,
+# ~0.8 s per step: `run.py --game CartPole-v1 --workers 1 --max-steps 1` took 12 s with --t-max 20 and 78 s with
+# --t-max 100 (2-core machine, lightly loaded); past this a run would spend minutes compiling before it trains.
+GRAPH_MAX_T_MAX = 100
+ENV_IMPLS = ("auto", "tf", "gymnasium")  # run.py --env-impl; "auto": "tf" where the game has a TensorFlow port
+DEFAULT_ENV_IMPL = "auto"
+BACKENDS = ("thread", "ray")
+EVAL_EPISODES = 10  # run.py --eval: --episodes, and --record-every, --record-scale
+EVAL_RECORD_EVERY = 1
+EVAL_RECORD_SCALE = 1.0
 
-@dataclass(frozen=True)
+
+def default_workers() -> int:
+    """One worker per CPU core."""
+    return os.cpu_count() or 1
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunConfig:
     game: str
-    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
-    learning_rate: float = 1e-3
-    hyperparams: Hyperparams = field(default_factory=Hyperparams)
-    max_steps: int | None = None
+    workers: int = field(default_factory=default_workers)
+    learning_rate: float  # per kind of game: GameDefaults
+    hyperparams: Hyperparams
+    max_steps: int | None  # per kind of game: GameDefaults
     max_episodes: int | None = None
     max_seconds: float | None = None
     target_reward: float | None = None  # None: never stop on reward (a game without a threshold)
@@ -23,11 +53,24 @@ class RunConfig:
     runs_dir: str = "runs"
     checkpoint_every: float = 300.0  # seconds between periodic checkpoints (one is always written at the end)
     cnn_lstm: bool = False  # image games: CNN + LSTM on single frames instead of a CNN on 4 stacked frames
-    backend: str = "thread"  # thread | ray: where the workers run
+    backend: str = BACKENDS[0]  # thread | ray: where the workers run
     ray_address: str | None = None  # None: a local Ray started for the run; "auto" or HOST:PORT: join a cluster
     # "tf": the game's environments as TensorFlow ops, the whole update one graph (CartPole); "gymnasium":
-    # gymnasium's envs stepped from Python. Runs saved before this setting existed used gymnasium's.
+    # gymnasium's envs stepped from Python. A new run picks one (DEFAULT_ENV_IMPL); this default is what a
+    # config saved before the setting existed means.
     env_impl: str = "gymnasium"
+
+
+def field_default(cls: type, name: str) -> Any:
+    """The default a dataclass field declares (`field_default(RunConfig, "seed")`), for help text and fallbacks."""
+    for f in dataclasses.fields(cls):
+        if f.name == name:
+            if f.default is not dataclasses.MISSING:
+                return f.default
+            if f.default_factory is not dataclasses.MISSING:
+                return f.default_factory()
+            raise KeyError(f"{cls.__name__}.{name} has no default")
+    raise KeyError(f"{cls.__name__} has no field {name!r}")
 
 
 @dataclass(frozen=True)
@@ -55,3 +98,28 @@ def defaults_for(is_atari: bool, tf_env: bool = False) -> GameDefaults:
     if is_atari:
         return ATARI_DEFAULTS
     return CLASSIC_TF_DEFAULTS if tf_env else CLASSIC_DEFAULTS
+
+
+def show(value: Any) -> str:
+    """A default as help text writes it: none, 10M, 1e-3, 0.99, 300."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, int):
+        return f"{value // 10**6}M" if value >= 10**6 and value % 10**6 == 0 else str(value)
+    if isinstance(value, float):
+        plain = f"{value:g}"
+        short = f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
+        return short if float(short) == value and len(short) < len(plain) else plain
+    return str(value)
+
+
+def describe_per_kind(name: str, fmt: Callable[[Any], str] = show) -> str:
+    """A per-kind default in words, from the values: '1e-3 for classic games, 7e-4 for Atari'."""
+    classic, in_tf, atari = (fmt(getattr(d, name)) for d in (CLASSIC_DEFAULTS, CLASSIC_TF_DEFAULTS, ATARI_DEFAULTS))
+    if in_tf == classic:
+        parts = [f"{classic} for classic games"]
+    else:
+        parts = [f"{in_tf} for CartPole in TensorFlow", f"{classic} for other classic games"]
+    return ", ".join([*parts, f"{atari} for Atari"])

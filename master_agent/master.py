@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import collections
 import os
 import platform
 import queue
@@ -19,16 +18,27 @@ import tensorflow as tf
 
 from envs import GameSpec, make_vector_env
 from master_agent.backends import make_backend
-from master_agent.checkpoint import CheckpointError, all_finite, save_checkpoint, snapshot
+from master_agent.checkpoint import all_finite, snapshot
 from master_agent.config import RunConfig
-from master_agent.latest import update_latest_link
+from master_agent.episodes import EpisodeTally
 from master_agent.progress import Progress
 from master_agent.resume import ResumePoint
-from master_agent.run_dir import EpisodeLog, create_run_dir, write_json_atomic
 from master_agent.shared_optimizer import SharedOptimizer, StepCounter
 from master_agent.tensorboard_log import TensorBoardLog
-from models import build_model
-from plots import draw_reward_curves, read_episodes
+from models import ModelError, UnsupportedSpace, build_model, choose_network, make_distribution
+from plots import draw_reward_curves
+from rundir import (
+    REWARDS_PNG,
+    CheckpointError,
+    EpisodeLog,
+    append_error_log,
+    create_run_dir,
+    read_config,
+    read_episodes,
+    save_checkpoint,
+    update_latest_link,
+    write_config,
+)
 from worker.thread import EpisodeResult, UpdateStats, WorkerAgent, WorkerFailure
 
 PLOT_EVERY_S = 30.0
@@ -89,19 +99,26 @@ class MasterAgent:
         configure_tensorflow_threads()
         keras.utils.set_random_seed(config.seed)
 
-        probe = make_vector_env(game, 1, recurrent=config.cnn_lstm)
+        try:
+            distribution = make_distribution(game.action_space)
+        except UnsupportedSpace as exc:
+            raise ModelError(f"'{game.game_id}' {exc}") from None
+        self.network = choose_network(game.is_atari, config.cnn_lstm)
+        probe = make_vector_env(game, 1, recurrent=self.network == "cnn_lstm")
         self.obs_shape = tuple(probe.single_observation_space.shape)  # after preprocessing
         probe.close()
-        self.global_model = build_model(self.obs_shape, game.n_actions, name="global")
+        self.global_model = build_model(self.network, self.obs_shape, distribution, name="global")
         self.optimizer = SharedOptimizer(self.global_model, config.learning_rate)
         if resume is not None:
             self._restore(resume)
         self.counter = StepCounter(resume.state["global_step"] if resume else 0)
+        self.steps_at_start = self.counter.value
+        self.restarts = 0  # worker restarts this session, at most MAX_WORKER_RESTARTS
         self.results: queue.Queue = queue.Queue()
         self.stop = threading.Event()
         # Seeds move on with the step count, so a resumed run does not replay the episodes it already had.
         self.seed_base = config.seed * 10_000 + self.counter.value
-        self.backend = make_backend(config, game, self.optimizer)
+        self.backend = make_backend(config, game, self.network, self.optimizer)
         try:
             cores = self.backend.make_cores([self._worker_seed(i) for i in range(config.workers)])
             self.workers = [self._make_worker(i, core) for i, core in enumerate(cores)]
@@ -143,19 +160,24 @@ class MasterAgent:
         """
         old.join(timeout=10)
         seed = self._worker_seed(old.worker_id) + self.counter.value
-        worker = WorkerAgent(old.worker_id, old.core, self.optimizer, self.counter, self.results, self.stop,
-                             setup=lambda: self.backend.restart(old.core, seed))
+        worker = WorkerAgent(
+            old.worker_id,
+            old.core,
+            self.optimizer,
+            self.counter,
+            self.results,
+            self.stop,
+            setup=lambda: self.backend.restart(old.core, seed),
+        )
         worker.updates, worker.skipped_updates = old.updates, old.skipped_updates
-        worker.fault = None  # the test hook's injected fault happens once, not again after the restart
         self.workers[old.worker_id] = worker
         worker.start()
         return worker
 
     def _write_config(self) -> None:
-        path = self.run_dir / "config.json"
         settings = {
             "config": asdict(self.config),
-            "game": asdict(self.game),
+            "game": self.game.record(),
             "network": type(self.global_model).__name__,
             "observation_shape": list(self.obs_shape),
             "versions": package_versions(),
@@ -163,32 +185,38 @@ class MasterAgent:
         if self.resume is None:
             record = {**settings, "command": sys.argv, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
         else:  # keep the original start; note each resume and the settings it ran with
-            import json
-
-            record = json.loads(path.read_text())
-            record.setdefault("resumes", []).append({
-                "command": sys.argv,
-                "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "global_step": self.counter.value,
-            })
+            record = read_config(self.run_dir)
+            record.setdefault("resumes", []).append(
+                {
+                    "command": sys.argv,
+                    "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                    "global_step": self.counter.value,
+                }
+            )
             record.update(settings)
-        write_json_atomic(path, record)
+        write_config(self.run_dir, record)
 
     def banner(self) -> dict[str, str]:
         cfg, hp = self.config, self.config.hyperparams
-        budgets = [f"{name} {value:,}" for name, value in
-                   (("steps", cfg.max_steps), ("episodes", cfg.max_episodes), ("seconds", cfg.max_seconds)) if value]
+        budgets = [
+            f"{name} {value:,}"
+            for name, value in (("steps", cfg.max_steps), ("episodes", cfg.max_episodes), ("seconds", cfg.max_seconds))
+            if value
+        ]
         lines = {
             "game": self.game.game_id,
             "network": f"{type(self.global_model).__name__}, observations {self.obs_shape}, "
-                       f"{self.optimizer.num_params:,} parameters",
+            f"{self.optimizer.num_params:,} parameters",
             "workers": self.backend.describe(),
             "algorithm": f"lr {cfg.learning_rate:g}, gamma {hp.gamma:g}, t_max {hp.t_max}, entropy beta "
-                         f"{hp.entropy_beta:g}, value coef {hp.value_coef:g}, grad clip {hp.max_grad_norm:g}"
-                         + (", rewards clipped for the loss" if hp.clip_rewards else ""),
-            "stops at": (f"{cfg.target_window}-episode mean >= {cfg.target_reward:g}"
-                         if cfg.target_reward is not None else "no reward target")
-                        + (f"; budget: {', '.join(budgets)}" if budgets else "; no budget (Ctrl-C stops and saves)"),
+            f"{hp.entropy_beta:g}, value coef {hp.value_coef:g}, grad clip {hp.max_grad_norm:g}"
+            + (", rewards clipped for the loss" if hp.clip_rewards else ""),
+            "stops at": (
+                f"{cfg.target_window}-episode mean >= {cfg.target_reward:g}"
+                if cfg.target_reward is not None
+                else "no reward target"
+            )
+            + (f"; budget: {', '.join(budgets)}" if budgets else "; no budget (Ctrl-C stops and saves)"),
             "seed": str(cfg.seed),
             "run directory": str(self.run_dir),
         }
@@ -197,124 +225,119 @@ class MasterAgent:
         return lines
 
     def train(self) -> TrainResult:
+        """Start the workers, consume their results until a stop rule fires, then stop them and save."""
         cfg, resume = self.config, self.resume
         self._write_config()
         self.progress.banner(self.banner())
         tensorboard = TensorBoardLog(self.run_dir)
         log = EpisodeLog(self.run_dir / "episodes.csv", append=resume is not None)
-        window: collections.deque[float] = collections.deque(resume.recent_returns if resume else (),
-                                                             maxlen=cfg.target_window)
-        episodes = resume.episodes if resume else 0
-        best_average = resume.best_average if resume else None
-        average = sum(window) / len(window) if window else None
+        tally = EpisodeTally(
+            cfg, log, tensorboard, *((resume.episodes, resume.recent_returns, resume.best_average) if resume else ())
+        )
         seconds_before = float(resume.state.get("seconds", 0.0)) if resume else 0.0
-        steps_before = self.counter.value
-        reason, failure, interrupt_code, restarts = "", None, 130, 0
-        solved_at: tuple[int, int, float] | None = None
+        reason, failure, interrupt_code = None, None, 130
 
         start = time.perf_counter()
         for w in self.workers:
             w.start()
-        next_plot = start + PLOT_EVERY_S
-        next_checkpoint = start + cfg.checkpoint_every
+        next_plot, next_checkpoint = start + PLOT_EVERY_S, start + cfg.checkpoint_every
         try:
-            while not reason:
+            while reason is None:
                 try:
                     item = self.results.get(timeout=0.1)
                 except queue.Empty:
                     item = None
                 now = time.perf_counter()
                 seconds = seconds_before + now - start
-                if isinstance(item, WorkerFailure):
-                    self._log_failure(item)
-                    if item.recoverable and restarts < MAX_WORKER_RESTARTS:
-                        restarts += 1
-                        print(f"warning: worker {item.worker} failed ({item.error}); restarting it with a fresh "
-                              f"environment ({restarts}/{MAX_WORKER_RESTARTS})", file=sys.stderr, flush=True)
-                        self._restart_worker(self.workers[item.worker])
-                    else:
-                        failure, reason = item, "worker_failed"
+                if isinstance(item, WorkerFailure) and not self._recover(item):
+                    failure, reason = item, "worker_failed"
                 elif isinstance(item, EpisodeResult):
-                    episodes += 1
-                    log.write(episodes, item.worker, item.episode_return, item.length, item.global_step, seconds)
-                    window.append(item.episode_return)
-                    average = sum(window) / len(window)
-                    full = len(window) == cfg.target_window
-                    tensorboard.episode(item.global_step, item.worker, item.episode_return, item.length,
-                                        average if full else None)
-                    if full:
-                        best_average = average if best_average is None else max(best_average, average)
-                        if cfg.target_reward is not None and average >= cfg.target_reward:
-                            reason, solved_at = "solved", (episodes, item.global_step, seconds)
+                    tally.add(item.worker, item.episode_return, item.length, item.global_step, seconds)
                 elif isinstance(item, UpdateStats):
-                    rate = (self.counter.value - steps_before) / max(now - start, 1e-9)
+                    rate = (self.counter.value - self.steps_at_start) / max(now - start, 1e-9)
                     tensorboard.update(item.global_step, item.worker, item.stats, cfg.learning_rate, rate)
-                steps = self.counter.value
-                if not reason:
-                    if cfg.max_steps is not None and steps >= cfg.max_steps:
-                        reason = "max_steps"
-                    elif cfg.max_episodes is not None and episodes >= cfg.max_episodes:
-                        reason = "max_episodes"
-                    elif cfg.max_seconds is not None and seconds >= cfg.max_seconds:
-                        reason = "max_seconds"
-                self.progress.update(steps, episodes, average, best_average, seconds)
+                reason = reason or tally.stop_reason(self.counter.value, seconds)
+                self.progress.update(self.counter.value, tally.episodes, tally.average, tally.best_average, seconds)
                 if now >= next_plot:
                     self._draw_curves()
                     next_plot = time.perf_counter() + PLOT_EVERY_S
                 if now >= next_checkpoint:
-                    self._save_checkpoint(episodes, seconds)
+                    self._save_checkpoint(tally.episodes, seconds)
                     next_checkpoint = time.perf_counter() + cfg.checkpoint_every
         except KeyboardInterrupt as stop_signal:  # Ctrl-C, or SIGTERM turned into one by run.py
             reason = "interrupted"
             interrupt_code = getattr(stop_signal, "exit_code", 130)
             exit_at_once_on_next_signal(interrupt_code)
-            print("stopping: saving checkpoint and curves (press Ctrl-C again to quit at once)",
-                  file=sys.stderr, flush=True)
+            print(
+                "stopping: saving checkpoint and curves (press Ctrl-C again to quit at once)",
+                file=sys.stderr,
+                flush=True,
+            )
         finally:
-            self.stop.set()
-            for w in self.workers:
-                w.join(timeout=30)
-            seconds = seconds_before + time.perf_counter() - start
-            # Episodes that finished while the workers were stopping still happened: keep them.
-            while True:
-                try:
-                    item = self.results.get_nowait()
-                except queue.Empty:
-                    break
-                if isinstance(item, EpisodeResult):
-                    episodes += 1
-                    log.write(episodes, item.worker, item.episode_return, item.length, item.global_step, seconds)
-                    tensorboard.episode(item.global_step, item.worker, item.episode_return, item.length, None)
+            seconds = self._stop_workers(tally, seconds_before + time.perf_counter() - start)
             log.close()
             tensorboard.close()
-            self.progress.update(self.counter.value, episodes, average, best_average, seconds)
+            self.progress.update(self.counter.value, tally.episodes, tally.average, tally.best_average, seconds)
             self.progress.close()
-            self._save_checkpoint(episodes, seconds)
+            self._save_checkpoint(tally.episodes, seconds)
             self._draw_curves()
             self.backend.close()
 
         if failure is not None:
-            reason = "worker_failed"
-            print(f"error: worker {failure.worker}: {failure.error}; stopped, last good checkpoint and curves "
-                  f"saved in {self.run_dir}", file=sys.stderr)
-        steps = self.counter.value
-        episodes_s, steps_s, seconds_s = solved_at if solved_at is not None else (episodes, steps, seconds)
+            print(
+                f"error: worker {failure.worker}: {failure.error}; stopped, last good checkpoint and curves "
+                f"saved in {self.run_dir}",
+                file=sys.stderr,
+            )
+        solved = reason == "solved"
+        episodes, steps, seconds = tally.solved_at if solved else (tally.episodes, self.counter.value, seconds)
         result = TrainResult(
-            solved=reason == "solved",
-            reason=reason,
-            episodes=episodes_s,
-            steps=steps_s,
-            seconds=seconds_s,
-            best_average=best_average,
-            run_dir=self.run_dir,
+            solved,
+            reason,
+            episodes,
+            steps,
+            seconds,
+            tally.best_average,
+            self.run_dir,
             exit_code={"interrupted": interrupt_code, "worker_failed": 1}.get(reason, 0),
         )
         self._print_summary(result)
         return result
 
+    def _recover(self, failure: WorkerFailure) -> bool:
+        """Log a worker's failure; restart the worker if it may be restarted (False: the run must stop)."""
+        self._log_failure(failure)
+        if not failure.recoverable or self.restarts >= MAX_WORKER_RESTARTS:
+            return False
+        self.restarts += 1
+        print(
+            f"warning: worker {failure.worker} failed ({failure.error}); restarting it with a fresh "
+            f"environment ({self.restarts}/{MAX_WORKER_RESTARTS})",
+            file=sys.stderr,
+            flush=True,
+        )
+        self._restart_worker(self.workers[failure.worker])
+        return True
+
+    def _stop_workers(self, tally: EpisodeTally, seconds: float) -> float:
+        """Stop and join the workers; episodes that finished meanwhile still happened, so they are counted.
+        Returns the seconds of training."""
+        self.stop.set()
+        for w in self.workers:
+            w.join(timeout=30)
+        while True:
+            try:
+                item = self.results.get_nowait()
+            except queue.Empty:
+                return seconds
+            if isinstance(item, EpisodeResult):
+                tally.add(item.worker, item.episode_return, item.length, item.global_step, seconds)
+
     def _log_failure(self, failure: WorkerFailure) -> None:
-        with (self.run_dir / "error.log").open("a") as f:
-            f.write(f"--- worker {failure.worker} at step {self.counter.value}: {failure.error}\n{failure.traceback}\n")
+        append_error_log(
+            self.run_dir,
+            f"--- worker {failure.worker} at step {self.counter.value}: {failure.error}\n{failure.traceback}\n",
+        )
 
     @property
     def skipped_updates(self) -> int:
@@ -338,14 +361,14 @@ class MasterAgent:
             "network": type(self.global_model).__name__,
             "rng": [w.core.rng_state for w in self.workers],
         }
-        save_checkpoint(self.run_dir / "checkpoint", weights, optimizer_state, state)
+        save_checkpoint(self.run_dir, weights, optimizer_state, state)
 
     def _draw_curves(self) -> None:
         episodes = read_episodes(self.run_dir)
         if len(episodes["episode"]):
             draw_reward_curves(
                 [(self.game.game_id, episodes)],
-                self.run_dir / "rewards.png",
+                self.run_dir / REWARDS_PNG,
                 window=self.config.target_window,
                 target=self.config.target_reward,
             )

@@ -184,7 +184,13 @@ class Progress:
         if self._live is None:
             # No refresh thread of its own (it would take the GIL from the workers): redrawn from here. Other
             # prints to stdout appear above the line; stderr is left alone (errors stay where they belong).
-            self._live = Live(line, console=self._console, auto_refresh=False, transient=False,
-                              redirect_stdout=self.stream is sys.stdout, redirect_stderr=False)
+            self._live = Live(
+                line,
+                console=self._console,
+                auto_refresh=False,
+                transient=False,
+                redirect_stdout=self.stream is sys.stdout,
+                redirect_stderr=False,
+            )
             self._live.start()
         self._live.update(line, refresh=True)

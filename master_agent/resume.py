@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from master_agent.checkpoint import CHECKPOINT_FILE, CheckpointError, read_checkpoint
 from master_agent.config import RunConfig
-from plots import CurveError, moving_average, read_episodes
+from plots import moving_average
+from rundir import CONFIG_FILE, RunFileError, read_checkpoint, read_config, read_episodes
 from worker import Hyperparams
 
 
@@ -40,21 +39,16 @@ def config_from_dict(data: dict[str, Any]) -> RunConfig:
 def load_resume_point(run_dir: str | Path) -> tuple[RunConfig, dict[str, Any], ResumePoint]:
     """(saved config, the whole config.json, resume point); raises ResumeError with a one-line reason."""
     run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise ResumeError(f"no run directory at '{run_dir}'")
-    config_path = run_dir / "config.json"
-    if not config_path.is_file():
-        raise ResumeError(f"'{run_dir}' is not a run directory (no config.json)")
     try:
-        saved = json.loads(config_path.read_text())
+        saved = read_config(run_dir)
+        weights, optimizer_state, state = read_checkpoint(run_dir)
+        episodes = read_episodes(run_dir)
+    except RunFileError as exc:
+        raise ResumeError(str(exc)) from None
+    try:
         config = config_from_dict(saved["config"])
     except (ValueError, KeyError, TypeError):
-        raise ResumeError(f"'{config_path}' is damaged or not an A3C-Keras config") from None
-    try:
-        weights, optimizer_state, state = read_checkpoint(run_dir / "checkpoint" / CHECKPOINT_FILE)
-        episodes = read_episodes(run_dir)
-    except (CheckpointError, CurveError) as exc:
-        raise ResumeError(str(exc)) from None
+        raise ResumeError(f"'{run_dir / CONFIG_FILE}' is damaged or not an A3C-Keras config") from None
     if state.get("game") != config.game:
         raise ResumeError(f"checkpoint is for '{state.get('game')}' but the run's config says '{config.game}'")
     returns = episodes["return"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from typing import Callable
 
 import keras
 import numpy as np
@@ -39,20 +38,15 @@ class SharedOptimizer:
         return tf.concat([tf.reshape(v, [-1]) for v in self.variables], axis=0)
 
     def flat_weights(self) -> np.ndarray:
-        """The global weights as one vector, what a worker in another process loads; call it under `lock`
-        (inside `apply`'s `then`) for weights that are exactly one update's."""
+        """The global weights as one vector, what a worker in another process loads; read it under `lock`
+        for weights that are exactly one update's."""
         return self._flat_weights().numpy()
 
-    def apply(self, flat_grads: tf.Tensor | np.ndarray, then: Callable[[], None] | None = None) -> None:
-        """Apply one flat gradient vector (variables in model order), then run `then` under the same lock.
-
-        `then` is the worker's weight pull: it sees exactly the weights this update produced.
-        """
+    def apply(self, flat_grads: tf.Tensor | np.ndarray) -> None:
+        """Apply one flat gradient vector (variables in model order) to the global model, under the lock."""
         with self.lock:
             self._apply(flat_grads)
             self.updates += 1
-            if then is not None:
-                then()
 
     @property
     def iterations(self) -> int:

@@ -52,8 +52,11 @@ class TensorBoardLog:
         with self._writer.as_default():  # the writer is bound when the graph is traced, here, once
             self._write_batch = tf.function(
                 write,
-                input_signature=[tf.TensorSpec([None], tf.string), tf.TensorSpec([None], tf.int64),
-                                 tf.TensorSpec([None], tf.float32)],
+                input_signature=[
+                    tf.TensorSpec([None], tf.string),
+                    tf.TensorSpec([None], tf.int64),
+                    tf.TensorSpec([None], tf.float32),
+                ],
             ).get_concrete_function()
 
     def _add(self, global_step: int, scalars: dict[str, float | None]) -> None:
@@ -100,7 +103,7 @@ class TensorBoardLog:
         learning_rate: float,
         steps_per_second: float,
     ) -> None:
-        """An update's statistics (`worker.loss.STAT_NAMES`: loss, policy_loss, value_loss, entropy, grad_norm)."""
+        """An update's statistics (`worker.core.STAT_NAMES`: loss, policy_loss, value_loss, entropy, grad_norm)."""
         self._add(
             global_step,
             {

@@ -1,6 +1,5 @@
-"""Rollout storage and the n-step discounted returns computed from it."""
+"""Rollout memory: what a worker keeps of its last t_max steps, and the batch the gradient takes."""
 
-from memory.returns import n_step_returns
-from memory.rollout import Rollout
+from memory.rollout import Rollout, RolloutBatch
 
-__all__ = ["n_step_returns", "Rollout"]
+__all__ = ["Rollout", "RolloutBatch"]

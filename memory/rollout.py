@@ -2,7 +2,28 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
+import tensorflow as tf
+
+from models.distributions import Distribution
+
+
+class RolloutBatch(NamedTuple):
+    """One rollout as the gradient takes it (`worker.core.a3c_gradients`): [T, E, ...] per step, then the value
+    of the observation the rollout was cut at [E] and a recurrent network's state at its start."""
+
+    obs: tf.Tensor
+    actions: tf.Tensor
+    rewards: tf.Tensor
+    terminated: tf.Tensor
+    truncated: tf.Tensor
+    valid: tf.Tensor
+    final_values: tf.Tensor
+    starts: tf.Tensor
+    last_values: tf.Tensor
+    state0: tuple
 
 
 class Rollout:
@@ -15,10 +36,12 @@ class Rollout:
     at the start of the rollout: together they let the gradient replay the rollout exactly.
     """
 
-    def __init__(self, t_max: int, num_envs: int, obs_shape: tuple[int, ...], obs_dtype=np.float32) -> None:
+    def __init__(
+        self, t_max: int, num_envs: int, obs_shape: tuple[int, ...], obs_dtype, distribution: Distribution
+    ) -> None:
         self.t_max = t_max
         self.obs = np.zeros((t_max, num_envs, *obs_shape), dtype=obs_dtype)
-        self.actions = np.zeros((t_max, num_envs), dtype=np.int32)
+        self.actions = np.zeros((t_max, num_envs, *distribution.action_shape), dtype=distribution.action_dtype)
         self.rewards = np.zeros((t_max, num_envs), dtype=np.float32)
         self.terminated = np.zeros((t_max, num_envs), dtype=bool)
         self.truncated = np.zeros((t_max, num_envs), dtype=bool)
@@ -27,7 +50,37 @@ class Rollout:
         self.starts = np.zeros((t_max, num_envs), dtype=bool)
         self.state0: tuple[np.ndarray, ...] = ()
 
-    def flat(self, name: str) -> np.ndarray:
-        """[t_max, E, ...] -> [t_max * E, ...], the batch layout the loss takes."""
-        array = getattr(self, name)
-        return array.reshape((-1, *array.shape[2:]))
+    def batch(self, last_values: np.ndarray) -> RolloutBatch:
+        return RolloutBatch(
+            self.obs,
+            self.actions,
+            self.rewards,
+            self.terminated,
+            self.truncated,
+            self.valid,
+            self.final_values,
+            self.starts,
+            last_values,
+            self.state0,
+        )
+
+    @staticmethod
+    def spec(t_max: int, obs_spec: tf.TensorSpec, action_spec: tf.TensorSpec, state_specs: tuple) -> RolloutBatch:
+        """The input signature of a gradient function that takes a `batch` (E left open)."""
+
+        def per_step(dtype, spec: tf.TensorSpec | None = None) -> tf.TensorSpec:
+            inner = spec.shape[1:] if spec is not None else []
+            return tf.TensorSpec([t_max, None, *inner], spec.dtype if spec is not None else dtype)
+
+        return RolloutBatch(
+            obs=per_step(None, obs_spec),
+            actions=per_step(None, action_spec),
+            rewards=per_step(tf.float32),
+            terminated=per_step(tf.bool),
+            truncated=per_step(tf.bool),
+            valid=per_step(tf.bool),
+            final_values=per_step(tf.float32),
+            starts=per_step(tf.bool),
+            last_values=tf.TensorSpec([None], tf.float32),
+            state0=tuple(state_specs),
+        )

@@ -18,7 +18,7 @@ from models.mlp import MLPActorCritic
 
 class Actor(Protocol):
     def __call__(self, obs: np.ndarray, state: State) -> tuple[np.ndarray, np.ndarray, State]:
-        """(logits [B, A], values [B], next state) for a batch of observations."""
+        """(policy parameters [B, P], values [B], next state) for a batch of observations."""
 
     def load(self, weights: list[np.ndarray]) -> None:
         """Take the model's new weights (in `trainable_variables` order) after they changed."""
@@ -31,8 +31,8 @@ class GraphActor:
         self._step = tf.function(model.step, input_signature=[obs_spec, model.state_specs()]).get_concrete_function()
 
     def __call__(self, obs: np.ndarray, state: State) -> tuple[np.ndarray, np.ndarray, State]:
-        logits, values, next_state = self._step(obs, state)
-        return logits.numpy(), values.numpy(), tuple(s.numpy() for s in next_state)
+        params, values, next_state = self._step(obs, state)
+        return params.numpy(), values.numpy(), tuple(s.numpy() for s in next_state)
 
     def load(self, weights: list[np.ndarray]) -> None:
         pass  # the graph reads the variables themselves
@@ -48,7 +48,7 @@ class NumpyMLPActor:
             for part, layers in {
                 "policy": model.policy_tower,
                 "value": model.value_tower,
-                "logits_head": [model.logits_head],
+                "policy_head": [model.policy_head],
                 "value_head": [model.value_head],
             }.items()
         }
@@ -57,7 +57,7 @@ class NumpyMLPActor:
     def load(self, weights: list[np.ndarray]) -> None:
         dense = {part: [(weights[k], weights[b]) for k, b in slots] for part, slots in self._slots.items()}
         self.policy, self.value = dense["policy"], dense["value"]
-        (self.logits_head,), (self.value_head,) = dense["logits_head"], dense["value_head"]
+        (self.policy_head,), (self.value_head,) = dense["policy_head"], dense["value_head"]
 
     def __call__(self, obs: np.ndarray, state: State = ()) -> tuple[np.ndarray, np.ndarray, State]:
         x = v = obs
@@ -65,8 +65,8 @@ class NumpyMLPActor:
             x = np.tanh(x @ w + b)
         for w, b in self.value:
             v = np.tanh(v @ w + b)
-        (wl, bl), (wv, bv) = self.logits_head, self.value_head
-        return x @ wl + bl, (v @ wv + bv)[:, 0], state
+        (wp, bp), (wv, bv) = self.policy_head, self.value_head
+        return x @ wp + bp, (v @ wv + bv)[:, 0], state
 
 
 def make_actor(model: ActorCritic, obs_spec: tf.TensorSpec) -> Actor:

@@ -1,6 +1,7 @@
 """The interface every actor-critic offers the worker: one step while acting, an unroll for the gradient.
 
-Feed-forward networks have no state (an empty tuple) and ignore episode starts; the recurrent network
+A network maps observations to the parameters of its policy distribution (`models.distributions`) and a
+value. Feed-forward networks have no state (an empty tuple) and ignore episode starts; the recurrent network
 overrides `initial_state`, `step` and `unroll`. The worker therefore has one code path for both.
 """
 
@@ -10,13 +11,19 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from models.distributions import Distribution
+
 State = tuple  # of [batch, units] arrays; () for feed-forward networks
 
 
 class ActorCritic(keras.Model):
-    """Subclasses implement `call(obs) -> (logits [B, A], value [B])`."""
+    """Subclasses implement `call(obs) -> (policy parameters [B, P], value [B])`."""
 
     recurrent = False
+
+    def __init__(self, distribution: Distribution, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.distribution = distribution
 
     def initial_state(self, batch: int) -> State:
         return ()
@@ -25,12 +32,12 @@ class ActorCritic(keras.Model):
         return ()
 
     def step(self, obs, state: State):
-        """One acting step for a batch of environments: (logits, values, next state)."""
-        logits, values = self(obs)
-        return logits, values, state
+        """One acting step for a batch of environments: (policy parameters, values, next state)."""
+        params, values = self(obs)
+        return params, values, state
 
     def unroll(self, obs, state0: State, starts):
-        """Logits and values for a flat [T * E] rollout, replayed from the state at its start.
+        """Policy parameters and values for a flat [T * E] rollout, replayed from the state at its start.
 
         `starts[t]` marks environments whose observation at step t begins an episode (state reset).
         """

@@ -7,12 +7,12 @@ the README). On CPU-only machines the network, not the emulator, bounds the step
 
 from __future__ import annotations
 
-import keras
 import numpy as np
 import tensorflow as tf
 from keras import layers
 
 from models.base import ActorCritic, State
+from models.distributions import Distribution
 
 
 class ConvTrunk(layers.Layer):
@@ -37,16 +37,15 @@ class ConvTrunk(layers.Layer):
 class CNNActorCritic(ActorCritic):
     """Feed-forward: the frame stack is the agent's only memory."""
 
-    def __init__(self, n_actions: int, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.n_actions = n_actions
+    def __init__(self, distribution: Distribution, **kwargs) -> None:
+        super().__init__(distribution, **kwargs)
         self.trunk = ConvTrunk(name="trunk")
-        self.logits_head = layers.Dense(n_actions, kernel_initializer=keras.initializers.Orthogonal(0.01), name="logits")
+        self.policy_head = distribution.policy_head()
         self.value_head = layers.Dense(1, name="value")
 
     def call(self, obs):
         features = self.trunk(obs)
-        return self.logits_head(features), self.value_head(features)[:, 0]
+        return self.policy_head(features), self.value_head(features)[:, 0]
 
 
 class CNNLSTMActorCritic(ActorCritic):
@@ -55,12 +54,11 @@ class CNNLSTMActorCritic(ActorCritic):
     recurrent = True
     units = 256
 
-    def __init__(self, n_actions: int, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.n_actions = n_actions
+    def __init__(self, distribution: Distribution, **kwargs) -> None:
+        super().__init__(distribution, **kwargs)
         self.trunk = ConvTrunk(name="trunk")
         self.cell = layers.LSTMCell(self.units, name="lstm")
-        self.logits_head = layers.Dense(n_actions, kernel_initializer=keras.initializers.Orthogonal(0.01), name="logits")
+        self.policy_head = distribution.policy_head()
         self.value_head = layers.Dense(1, name="value")
 
     def initial_state(self, batch: int) -> State:
@@ -70,7 +68,7 @@ class CNNLSTMActorCritic(ActorCritic):
         return (tf.TensorSpec([None, self.units], tf.float32),) * 2
 
     def _heads(self, h):
-        return self.logits_head(h), self.value_head(h)[:, 0]
+        return self.policy_head(h), self.value_head(h)[:, 0]
 
     def _input_gates(self, obs):
         """x @ W + b for every observation at once: one matmul for a whole rollout instead of one per step."""
@@ -96,8 +94,8 @@ class CNNLSTMActorCritic(ActorCritic):
 
     def step(self, obs, state: State):
         h, c = self._recur(self._input_gates(obs), *state)
-        logits, values = self._heads(h)
-        return logits, values, (h, c)
+        params, values = self._heads(h)
+        return params, values, (h, c)
 
     def unroll(self, obs, state0: State, starts):
         """Replay a [T * E] rollout from its start state; `tf.scan` keeps the graph (and XLA's compile) small."""

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import keras
 from keras import layers
 
 from models.base import ActorCritic
+from models.distributions import Distribution
 
 
 class MLPActorCritic(ActorCritic):
     """Separate policy and value towers.
 
-    Separate towers keep the value loss (large, early on) from disturbing the policy's features;
-    the small initial policy weights start it close to uniform, so early episodes explore evenly.
+    Separate towers keep the value loss (large, early on) from disturbing the policy's features.
     """
 
-    def __init__(self, n_actions: int, hidden: tuple[int, ...] = (64, 64), **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.n_actions = n_actions
+    def __init__(self, distribution: Distribution, hidden: tuple[int, ...] = (64, 64), **kwargs) -> None:
+        super().__init__(distribution, **kwargs)
         self.policy_tower = [layers.Dense(h, activation="tanh", name=f"pi_{i}") for i, h in enumerate(hidden)]
         self.value_tower = [layers.Dense(h, activation="tanh", name=f"v_{i}") for i, h in enumerate(hidden)]
-        small = keras.initializers.Orthogonal(gain=0.01)
-        self.logits_head = layers.Dense(n_actions, kernel_initializer=small, name="logits")
+        self.policy_head = distribution.policy_head()
         self.value_head = layers.Dense(1, name="value")
 
     def call(self, obs):
@@ -31,4 +28,4 @@ class MLPActorCritic(ActorCritic):
         v = obs
         for layer in self.value_tower:
             v = layer(v)
-        return self.logits_head(x), self.value_head(v)[:, 0]
+        return self.policy_head(x), self.value_head(v)[:, 0]

@@ -1,17 +1,5 @@
-"""Reward curves: read a run's `episodes.csv`, draw one or several runs."""
+"""Reward curves: draw one or several runs' `episodes.csv` (as `rundir.read_episodes` reads them)."""
 
-from plots.curves import (
-    EPISODE_COLUMNS,
-    X_AXES,
-    CurveError,
-    display_available,
-    draw_reward_curves,
-    moving_average,
-    read_episodes,
-    read_target_reward,
-)
+from plots.curves import X_AXES, display_available, draw_reward_curves, moving_average, read_target_reward
 
-__all__ = [
-    "EPISODE_COLUMNS", "X_AXES", "CurveError", "display_available", "draw_reward_curves", "moving_average",
-    "read_episodes", "read_target_reward",
-]
+__all__ = ["X_AXES", "display_available", "draw_reward_curves", "moving_average", "read_target_reward"]

@@ -1,10 +1,8 @@
-"""Draw reward curves from `episodes.csv` files, for one run during training or several to compare."""
+"""Draw reward curves from `episodes.csv` files (read by `rundir`): one run while it trains, or several side by side."""
 
 from __future__ import annotations
 
-import csv
 import gc
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -12,37 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-EPISODE_COLUMNS = ("episode", "worker", "return", "length", "global_step", "seconds")
-
-
-class CurveError(ValueError):
-    """A path that holds no readable run."""
-
-
-def read_episodes(run_dir: str | Path) -> dict[str, np.ndarray]:
-    """Columns of a run's `episodes.csv` as arrays."""
-    path = Path(run_dir) / "episodes.csv"
-    if not Path(run_dir).is_dir():
-        raise CurveError(f"no run directory at '{run_dir}'")
-    if not path.is_file():
-        raise CurveError(f"'{run_dir}' holds no run (no episodes.csv)")
-    text = path.read_text()
-    if text and not text.endswith("\n"):  # a line torn by a crash mid-write: not a record yet
-        text = text[: text.rfind("\n") + 1]
-    reader = csv.reader(text.splitlines())
-    header = next(reader, None)
-    if header is None or tuple(header) != EPISODE_COLUMNS:
-        raise CurveError(f"'{path}' is not an episodes file (header {header})")
-    rows = []
-    for line_no, row in enumerate(reader, start=2):
-        try:
-            if len(row) != len(EPISODE_COLUMNS):
-                raise ValueError
-            rows.append([float(x) for x in row])
-        except ValueError:
-            raise CurveError(f"'{path}' line {line_no} is damaged: {','.join(row)!r}") from None
-    table = np.array(rows, dtype=np.float64).reshape(-1, len(EPISODE_COLUMNS))
-    return {name: table[:, i] for i, name in enumerate(EPISODE_COLUMNS)}
+from rundir import AtomicWrite, RunFileError, read_config
 
 
 def moving_average(values: np.ndarray, window: int) -> np.ndarray:
@@ -62,11 +30,14 @@ X_AXES = {
 
 
 def read_target_reward(run_dir: str | Path) -> float | None:
-    """The run's `target_reward` from its `config.json`, or None (no config, no target, unreadable)."""
+    """The run's `target_reward` from its `config.json`, or None (no config, no target, unreadable).
+
+    A run without one is still drawn, only without its dashed target line.
+    """
     try:
-        value = json.loads((Path(run_dir) / "config.json").read_text())["config"]["target_reward"]
+        value = read_config(run_dir)["config"].get("target_reward")
         return float(value) if value is not None else None
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+    except (RunFileError, ValueError, TypeError):
         return None
 
 
@@ -105,10 +76,7 @@ def draw_reward_curves(
     if per_worker and runs:
         label, episodes = runs[0]
         workers = episodes["worker"]
-        lines = [
-            (f"worker {int(w)}", {k: v[workers == w] for k, v in episodes.items()})
-            for w in np.unique(workers)
-        ]
+        lines = [(f"worker {int(w)}", {k: v[workers == w] for k, v in episodes.items()}) for w in np.unique(workers)]
     else:
         lines = list(runs)
 
@@ -127,8 +95,7 @@ def draw_reward_curves(
             ax.axhline(value, color="gray", linestyle="--", linewidth=1, label=f"target {value:g}")
         else:
             color = f"C{targets.index(value) % 10}" if not per_worker else "gray"
-            ax.axhline(value, color=color, linestyle="--", linewidth=1,
-                       label=f"target {value:g} ({', '.join(owners)})")
+            ax.axhline(value, color=color, linestyle="--", linewidth=1, label=f"target {value:g} ({', '.join(owners)})")
     ax.set_xlabel(x_label)
     ax.set_ylabel("episode return")
     if per_worker and runs:
@@ -137,9 +104,8 @@ def draw_reward_curves(
     ax.legend(loc="best", fontsize="small")
     fig.tight_layout()
     out = Path(out)
-    tmp = out.with_name(f".{out.name}.tmp.png")
-    fig.savefig(tmp, dpi=100)
-    tmp.replace(out)
+    with AtomicWrite(out) as tmp:  # the trainer redraws it every 30 s: a viewer never sees half a PNG
+        fig.savefig(tmp, dpi=100, format="png")
     if show:
         plt.show()
     plt.close(fig)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -26,8 +27,14 @@ def cli_env() -> dict[str, str]:
     return env
 
 
-def start_cli(args: list[str], cwd: Path) -> subprocess.Popen:
-    """`python run.py ARGS` from `cwd` (never the repository, so nothing lands in it)."""
+def ignore_sigint() -> None:
+    """In the child before exec: SIGINT ignored, as a background job of a non-interactive shell inherits it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def start_cli(args: list[str], cwd: Path, sigint_ignored: bool = False) -> subprocess.Popen:
+    """`python run.py ARGS` from `cwd` (never the repository, so nothing lands in it); `sigint_ignored`: started
+    with SIGINT ignored."""
     return subprocess.Popen(
         [sys.executable, str(RUN_PY), *map(str, args)],
         cwd=cwd,
@@ -35,6 +42,7 @@ def start_cli(args: list[str], cwd: Path) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ignore_sigint if sigint_ignored else None,
     )
 
 

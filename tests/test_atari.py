@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -12,19 +10,19 @@ from gymnasium.vector import AutoresetMode, SyncVectorEnv
 from conftest import EPISODES_HEADER, is_png, run_cli, run_dirs
 from envs import GameError, resolve_game
 from master_agent.shared_optimizer import SharedOptimizer
-from models import CNNActorCritic, CNNLSTMActorCritic, build_model
+from models import Categorical, CNNActorCritic, CNNLSTMActorCritic, build_model
 from worker import Hyperparams
 from worker.core import WorkerCore
 
 
-def test_factory_picks_the_network_from_the_observation_shape():
-    assert isinstance(build_model((84, 84), 6), CNNLSTMActorCritic)
-    assert isinstance(build_model((4, 84, 84), 6), CNNActorCritic)
+def test_factory_builds_the_image_network_asked_for():
+    assert isinstance(build_model("cnn_lstm", (84, 84), Categorical(6)), CNNLSTMActorCritic)
+    assert isinstance(build_model("cnn", (4, 84, 84), Categorical(6)), CNNActorCritic)
 
 
 @pytest.mark.parametrize("shape", [(84, 84), (4, 84, 84)])
 def test_image_model_output_shapes(shape):
-    model = build_model(shape, 6)
+    model = build_model("cnn_lstm" if len(shape) == 2 else "cnn", shape, Categorical(6))
     obs = np.random.default_rng(0).integers(0, 256, (3, *shape), dtype=np.uint8)
     logits, values, state = model.step(obs, model.initial_state(3))
     assert logits.shape == (3, 6) and values.shape == (3,)
@@ -33,7 +31,7 @@ def test_image_model_output_shapes(shape):
 
 
 def test_lstm_state_is_carried_from_step_to_step():
-    model = build_model((84, 84), 4)
+    model = build_model("cnn_lstm", (84, 84), Categorical(4))
     frame = np.random.default_rng(1).integers(0, 256, (2, 84, 84), dtype=np.uint8)
     _, _, state = model.step(frame, model.initial_state(2))
     logits_fresh, _, _ = model.step(frame, model.initial_state(2))
@@ -44,7 +42,7 @@ def test_lstm_state_is_carried_from_step_to_step():
 
 def test_lstm_replay_matches_step_by_step_with_a_reset_in_the_middle():
     """The gradient's replay (unroll from the stored start state) must see what acting saw."""
-    model = build_model((84, 84), 4)
+    model = build_model("cnn_lstm", (84, 84), Categorical(4))
     rng = np.random.default_rng(2)
     steps, envs = 5, 2
     frames = rng.integers(0, 256, (steps, envs, 84, 84), dtype=np.uint8)
@@ -85,10 +83,15 @@ class ShortImageEnv(gym.Env):
 
 def test_worker_resets_lstm_state_at_episode_start_and_replays_what_it_acted_on():
     env = SyncVectorEnv([ShortImageEnv, ShortImageEnv], autoreset_mode=AutoresetMode.NEXT_STEP)
-    global_model = build_model((84, 84), 3, name="global")
+    global_model = build_model("cnn_lstm", (84, 84), Categorical(3), name="global")
     optimizer = SharedOptimizer(global_model, 1e-4)
-    core = WorkerCore(build_model((84, 84), 3, name="local"), optimizer.variables, env,
-                      Hyperparams(t_max=6, envs_per_worker=2), seed=0)
+    core = WorkerCore(
+        build_model("cnn_lstm", (84, 84), Categorical(3), name="local"),
+        optimizer.variables,
+        env,
+        Hyperparams(t_max=6, envs_per_worker=2),
+        seed=0,
+    )
     core.pull()
     seen_logits = []
     actor = core.actor
@@ -110,7 +113,7 @@ def test_worker_resets_lstm_state_at_episode_start_and_replays_what_it_acted_on(
     assert ro.starts[:, 0].tolist() == [False, False, True, False, False, False]
     assert not np.allclose(ro.state0[0], 0.0)
     assert [e.episode_return for e in episodes] == [3.0, 3.0, 3.0, 3.0] and steps == 8
-    logits, _ = core.model.unroll(ro.flat("obs"), ro.state0, ro.starts)
+    logits, _ = core.model.unroll(ro.obs.reshape(-1, 84, 84), ro.state0, ro.starts)
     np.testing.assert_allclose(logits.numpy(), np.concatenate(seen_logits[: ro.t_max]), atol=1e-5)
     env.close()
 
@@ -145,8 +148,23 @@ def read_rows(run_dir):
 @pytest.mark.e2e
 def test_space_invaders_cnn_lstm_run_writes_real_scores(tmp_path):
     runs = tmp_path / "runs"
-    result = run_cli(["--game", "SpaceInvaders", "--cnn-lstm", "--workers", "2", "--envs-per-worker", "2",
-                      "--max-episodes", "2", "--runs-dir", runs], cwd=tmp_path, timeout=600)
+    result = run_cli(
+        [
+            "--game",
+            "SpaceInvaders",
+            "--cnn-lstm",
+            "--workers",
+            "2",
+            "--envs-per-worker",
+            "2",
+            "--max-episodes",
+            "2",
+            "--runs-dir",
+            runs,
+        ],
+        cwd=tmp_path,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     (run_dir,) = run_dirs(runs)
     rows = read_rows(run_dir)
@@ -167,8 +185,11 @@ def test_space_invaders_cnn_lstm_run_writes_real_scores(tmp_path):
 @pytest.mark.e2e
 def test_breakout_feed_forward_cnn_run(tmp_path):
     runs = tmp_path / "runs"
-    result = run_cli(["--game", "Breakout", "--workers", "1", "--envs-per-worker", "2", "--max-episodes", "2",
-                      "--runs-dir", runs], cwd=tmp_path, timeout=600)
+    result = run_cli(
+        ["--game", "Breakout", "--workers", "1", "--envs-per-worker", "2", "--max-episodes", "2", "--runs-dir", runs],
+        cwd=tmp_path,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     (run_dir,) = run_dirs(runs)
     rows = read_rows(run_dir)

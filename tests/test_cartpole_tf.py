@@ -10,11 +10,10 @@ import tensorflow as tf
 from envs.cartpole_tf import CartPoleTF
 from envs.registry import resolve_game
 from master_agent.shared_optimizer import SharedOptimizer
-from memory import n_step_returns
-from models import build_model
+from models import Categorical, build_model
 from worker import Hyperparams
-from worker.graph_core import GraphWorkerCore, _flat
-from worker.loss import clipped_flat_gradients
+from worker.core import a3c_gradients
+from worker.graph_core import GraphWorkerCore
 
 
 def gymnasium_cartpole(num_envs: int):
@@ -68,17 +67,26 @@ def test_cartpole_v0_keeps_its_own_time_limit_and_other_games_have_no_port():
 def graph_core():
     keras.utils.set_random_seed(0)  # the same network every run
     hp = Hyperparams(gamma=0.9, t_max=6, envs_per_worker=8)
-    optimizer = SharedOptimizer(build_model((4,), 2, name="global"), 1e-2)
+    optimizer = SharedOptimizer(build_model("mlp", (4,), Categorical(2), name="global"), 1e-2)
     env = CartPoleTF(resolve_game("CartPole-v1").game_id, hp.envs_per_worker, seed=5)
-    core = GraphWorkerCore(build_model((4,), 2, name="local"), optimizer.variables, env, hp, seed=5)
+    core = GraphWorkerCore(build_model("mlp", (4,), Categorical(2), name="local"), optimizer.variables, env, hp, seed=5)
     core.pull()
     return core, hp
 
 
 def state_variables(core: GraphWorkerCore) -> list[tf.Variable]:
     env = core.env
-    return [env.state, env.steps, env.prev_done, env.rng.state, core.obs, core.prev_done, core.episode_return,
-            core.episode_length, core.sampler.state]
+    return [
+        env.state,
+        env.steps,
+        env.prev_done,
+        env.rng.state,
+        core.obs,
+        core.prev_done,
+        core.episode_return,
+        core.episode_length,
+        core.sampler.state,
+    ]
 
 
 def snapshot(core: GraphWorkerCore) -> list[np.ndarray]:
@@ -100,11 +108,11 @@ def test_one_graph_update_is_the_rollout_gymnasium_would_play_and_the_loss_gradi
     theirs = gymnasium_cartpole(hp.envs_per_worker)
     copy_state(core.env, theirs)
 
-    ro, last_values = tf.function(core._rollout_graph, jit_compile=True)()  # the same rollout, to inspect
-    ro = {k: v.numpy() for k, v in ro.items()}
+    batch, ended = tf.function(core._rollout_graph, jit_compile=True)()  # the same rollout, to inspect
+    ro = {k: v.numpy() for k, v in batch._asdict().items() if k != "state0"}
     restore(core, start)
-    episodes, steps = core.collect()
-    grads, stats = core.gradients()
+    update = core.update()
+    episodes, steps, grads, stats = update.episodes, update.steps, update.grads, update.stats
 
     # The environment side, replayed in gymnasium with the same actions.
     for t in range(hp.t_max):
@@ -124,15 +132,11 @@ def test_one_graph_update_is_the_rollout_gymnasium_would_play_and_the_loss_gradi
     # Episodes: the truncated pair at 500 steps each, then every one that ended (CartPole pays 1 per step).
     assert steps == ro["valid"].sum()
     assert [(e.episode_return, e.length) for e in episodes[:2]] == [(1.0, 1), (1.0, 1)]
-    assert len(episodes) == ro["ended"].sum()
+    assert len(episodes) == ended["ended"].numpy().sum()
     assert all(e.episode_return == e.length for e in episodes)
 
     # The gradient the graph computed is the loss's gradient on exactly this rollout.
-    returns = n_step_returns(ro["rewards"], ro["terminated"], ro["truncated"], ro["final_values"], last_values,
-                             hp.gamma)
-    expected, expected_stats = clipped_flat_gradients(
-        core.model, _flat(ro["obs"]), (), None, _flat(ro["actions"]), _flat(returns),
-        _flat(ro["valid"].astype(np.float32)), hp)
+    expected, expected_stats = a3c_gradients(core.model, batch, hp)
     # (XLA and eager TensorFlow round differently: equal to float32 noise, not bit for bit.)
     np.testing.assert_allclose(grads.numpy(), expected.numpy(), rtol=1e-3, atol=1e-5)
     np.testing.assert_allclose(list(stats.values()), expected_stats.numpy(), rtol=1e-4, atol=1e-5)
@@ -143,12 +147,10 @@ def test_restored_sampler_state_replays_the_same_actions(graph_core):
     core, _ = graph_core
     state = core.rng_state
     start = snapshot(core)
-    core.collect()
-    first, _ = core.gradients()
+    first = core.update().grads
     restore(core, start)
     core.rng_state = state
-    core.collect()
-    second, _ = core.gradients()
+    second = core.update().grads
     np.testing.assert_array_equal(first.numpy(), second.numpy())
     with pytest.raises(ValueError, match="Philox"):
         core.rng_state = np.random.default_rng(0).bit_generator.state

@@ -29,7 +29,10 @@ CASES = {
     "cnn-lstm-on-vector-game": (["--game", "CartPole-v1", "--cnn-lstm", "--runs-dir", "RUNS"], "--cnn-lstm"),
     "workers-0": (["--game", "CartPole-v1", "--workers", "0", "--runs-dir", "RUNS"], "--workers"),
     "workers-not-int": (["--game", "CartPole-v1", "--workers", "two", "--runs-dir", "RUNS"], "two"),
-    "envs-per-worker-0": (["--game", "CartPole-v1", "--envs-per-worker", "0", "--runs-dir", "RUNS"], "--envs-per-worker"),
+    "envs-per-worker-0": (
+        ["--game", "CartPole-v1", "--envs-per-worker", "0", "--runs-dir", "RUNS"],
+        "--envs-per-worker",
+    ),
     "max-steps-negative": (["--game", "CartPole-v1", "--max-steps", "-5", "--runs-dir", "RUNS"], "--max-steps"),
     "max-episodes-0": (["--game", "CartPole-v1", "--max-episodes", "0", "--runs-dir", "RUNS"], "--max-episodes"),
     "max-seconds-inf": (["--game", "CartPole-v1", "--max-seconds", "inf", "--runs-dir", "RUNS"], "--max-seconds"),
@@ -38,20 +41,53 @@ CASES = {
     "lr-not-a-number": (["--game", "CartPole-v1", "--lr", "abc", "--runs-dir", "RUNS"], "abc"),
     "gamma-above-1": (["--game", "CartPole-v1", "--gamma", "1.5", "--runs-dir", "RUNS"], "--gamma"),
     "t-max-0": (["--game", "CartPole-v1", "--t-max", "0", "--runs-dir", "RUNS"], "--t-max"),
-    "entropy-beta-negative": (["--game", "CartPole-v1", "--entropy-beta", "-1", "--runs-dir", "RUNS"], "--entropy-beta"),
+    "entropy-beta-negative": (
+        ["--game", "CartPole-v1", "--entropy-beta", "-1", "--runs-dir", "RUNS"],
+        "--entropy-beta",
+    ),
     "target-reward-nan": (["--game", "CartPole-v1", "--target-reward", "nan", "--runs-dir", "RUNS"], "--target-reward"),
     "seed-negative": (["--game", "CartPole-v1", "--seed", "-1", "--runs-dir", "RUNS"], "--seed"),
-    "checkpoint-every-0": (["--game", "CartPole-v1", "--checkpoint-every", "0", "--runs-dir", "RUNS"], "--checkpoint-every"),
-    "env-impl-tf-without-a-port": (["--game", "Acrobot-v1", "--env-impl", "tf", "--runs-dir", "RUNS"],
-                                   "'Acrobot-v1' has no TensorFlow port"),
+    # keras.utils.set_random_seed takes 0 .. 2**32 - 1: say so, instead of NumPy's traceback.
+    "seed-beyond-2-to-the-32": (
+        ["--game", "CartPole-v1", "--seed", "99999999999999999999", "--runs-dir", "RUNS"],
+        "--seed: must be between 0 and 4294967295",
+    ),
+    # Rollouts that cannot fit in memory are refused before anything allocates them (it used to hang).
+    "t-max-beyond-memory": (
+        ["--game", "CartPole-v1", "--t-max", "100000000", "--workers", "2", "--runs-dir", "RUNS"],
+        "GiB of memory; this machine has",
+    ),
+    "t-max-beyond-memory-atari": (
+        ["--game", "Pong", "--t-max", "10000000", "--workers", "2", "--runs-dir", "RUNS"],
+        "x 28,240 bytes a step would need",
+    ),  # 4 stacked uint8 84x84 frames + 16 bytes
+    # The in-graph CartPole update unrolls t_max steps when it compiles: a long one would take minutes.
+    "t-max-too-long-for-the-graph": (
+        ["--game", "CartPole-v1", "--t-max", "1000", "--runs-dir", "RUNS"],
+        "--env-impl gymnasium for longer rollouts",
+    ),
+    "checkpoint-every-0": (
+        ["--game", "CartPole-v1", "--checkpoint-every", "0", "--runs-dir", "RUNS"],
+        "--checkpoint-every",
+    ),
+    "env-impl-tf-without-a-port": (
+        ["--game", "Acrobot-v1", "--env-impl", "tf", "--runs-dir", "RUNS"],
+        "'Acrobot-v1' has no TensorFlow port",
+    ),
     "env-impl-unknown": (["--game", "CartPole-v1", "--env-impl", "jax", "--runs-dir", "RUNS"], "--env-impl"),
     "unknown-backend": (["--game", "CartPole-v1", "--backend", "mpi", "--runs-dir", "RUNS"], "--backend"),
-    "ray-address-without-ray-backend": (["--game", "CartPole-v1", "--ray-address", "auto", "--runs-dir", "RUNS"],
-                                        "--ray-address applies only with --backend ray"),
-    "ray-address-malformed": (["--game", "CartPole-v1", "--backend", "ray", "--ray-address", "headnode",
-                               "--runs-dir", "RUNS"], "must be 'auto' or HOST:PORT"),
-    "ray-address-nobody-there": (["--game", "CartPole-v1", "--backend", "ray", "--ray-address", "127.0.0.1:1",
-                                  "--runs-dir", "RUNS"], "no Ray cluster answers there"),
+    "ray-address-without-ray-backend": (
+        ["--game", "CartPole-v1", "--ray-address", "auto", "--runs-dir", "RUNS"],
+        "--ray-address applies only with --backend ray",
+    ),
+    "ray-address-malformed": (
+        ["--game", "CartPole-v1", "--backend", "ray", "--ray-address", "headnode", "--runs-dir", "RUNS"],
+        "must be 'auto' or HOST:PORT",
+    ),
+    "ray-address-nobody-there": (
+        ["--game", "CartPole-v1", "--backend", "ray", "--ray-address", "127.0.0.1:1", "--runs-dir", "RUNS"],
+        "no Ray cluster answers there",
+    ),
     "runs-dir-is-a-file": (["--game", "CartPole-v1", "--runs-dir", "AFILE/runs"], "not writable"),
     "game-and-plot": (["--game", "CartPole-v1", "--plot", "EMPTY", "--runs-dir", "RUNS"], "--plot"),
     "plot-missing-dir": (["--plot", "NOWHERE"], "NOWHERE"),
@@ -92,8 +128,19 @@ def prepare(cwd: Path, finished_run: Path) -> dict[str, Path]:
     import json
     import shutil
 
-    names = ("RUNS", "NOWHERE", "EMPTY", "FOREIGN", "GOOD", "ARUN", "DAMAGED", "OTHERGAME", "OTHERNET", "CORRUPT",
-             "AFILE")
+    names = (
+        "RUNS",
+        "NOWHERE",
+        "EMPTY",
+        "FOREIGN",
+        "GOOD",
+        "ARUN",
+        "DAMAGED",
+        "OTHERGAME",
+        "OTHERNET",
+        "CORRUPT",
+        "AFILE",
+    )
     dirs = {name: cwd / name.lower() for name in names}
     dirs["EMPTY"].mkdir()
     dirs["FOREIGN"].mkdir()
@@ -103,11 +150,11 @@ def prepare(cwd: Path, finished_run: Path) -> dict[str, Path]:
     for name in ("ARUN", "DAMAGED", "OTHERGAME", "OTHERNET", "CORRUPT"):
         shutil.copytree(finished_run, dirs[name])
     # Same game, weights of another network: every layer one unit wider.
-    from master_agent.checkpoint import load_checkpoint, save_checkpoint
+    from rundir import read_checkpoint, save_checkpoint
 
-    weights, optimizer_state, state = load_checkpoint(dirs["OTHERNET"] / "checkpoint" / "checkpoint.npz")
+    weights, optimizer_state, state = read_checkpoint(dirs["OTHERNET"])
     wider = [np.zeros(tuple(n + 1 for n in w.shape), w.dtype) for w in weights]
-    save_checkpoint(dirs["OTHERNET"] / "checkpoint", wider, optimizer_state, state)
+    save_checkpoint(dirs["OTHERNET"], wider, optimizer_state, state)
     (dirs["DAMAGED"] / "checkpoint" / "checkpoint.npz").write_bytes(b"PK\x03\x04 not really a zip")
     config_path = dirs["OTHERGAME"] / "config.json"
     config = json.loads(config_path.read_text())

@@ -7,15 +7,17 @@ import csv
 import json
 import re
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import EPISODES_HEADER, finish, is_png, run_cli, run_dirs, start_cli
-from master_agent.checkpoint import load_checkpoint
-from models import build_model
+from conftest import EPISODES_HEADER, finish, ignore_sigint, is_png, run_cli, run_dirs, start_cli
+from models import Categorical, build_model
+from rundir import read_checkpoint
 
 pytestmark = pytest.mark.e2e
 
@@ -35,8 +37,18 @@ def runs(tmp_path_factory):
     for seed in SEEDS:
         cwd = tmp_path_factory.mktemp(f"e2e-seed{seed}")
         runs_dir = cwd / "runs"
-        args = ["--game", "CartPole-v1", "--max-steps", MAX_STEPS, "--workers", WORKERS,
-                "--seed", seed, "--runs-dir", runs_dir]
+        args = [
+            "--game",
+            "CartPole-v1",
+            "--max-steps",
+            MAX_STEPS,
+            "--workers",
+            WORKERS,
+            "--seed",
+            seed,
+            "--runs-dir",
+            runs_dir,
+        ]
         started.append((seed, cwd, runs_dir, start_cli(args, cwd)))
     out = {}
     for seed, cwd, runs_dir, proc in started:
@@ -55,9 +67,10 @@ def read_rows(run_dir: Path) -> list[dict[str, str]]:
 
 
 def test_run_exits_cleanly_and_prints_the_summary(runs):
-    for seed, run in runs.items():
+    for run in runs.values():
         result, run_dir = run["result"], run["run_dir"]
         assert "Traceback" not in result.stdout + result.stderr
+        assert result.stderr == ""  # the project's output only: no TensorFlow start-up notices (oneDNN, absl)
         summary = [m for m in map(SUMMARY.match, result.stdout.splitlines()) if m]
         assert len(summary) == 1, result.stdout
         m = summary[0]
@@ -121,7 +134,7 @@ def test_checkpoint_holds_weights_optimizer_and_counters(runs):
     for seed, run in runs.items():
         run_dir = run["run_dir"]
         assert sorted(p.name for p in (run_dir / "checkpoint").iterdir()) == ["checkpoint.npz"]  # no temp file
-        weights, optimizer_state, state = load_checkpoint(run_dir / "checkpoint" / "checkpoint.npz")
+        weights, optimizer_state, state = read_checkpoint(run_dir)
         assert state["global_step"] >= MAX_STEPS
         assert state["episodes"] == len(read_rows(run_dir))
         assert state["seed"] == seed
@@ -129,7 +142,7 @@ def test_checkpoint_holds_weights_optimizer_and_counters(runs):
         assert state["updates"] > 0
         assert max(int(r["global_step"]) for r in read_rows(run_dir)) <= state["global_step"]
         assert len(optimizer_state) > 0
-        model = build_model((4,), 2)
+        model = build_model("mlp", (4,), Categorical(2))
         assert [w.shape for w in weights] == [w.shape for w in model.get_weights()]
         assert all(np.all(np.isfinite(w)) for w in weights)
         model.set_weights(weights)  # a trained model can be rebuilt from it
@@ -149,12 +162,39 @@ def test_plot_compares_two_runs(runs, tmp_path):
     assert {p: p.read_bytes() for d in run_dirs for p in d.rglob("*") if p.is_file()} == before
 
 
-@pytest.mark.parametrize("sig, exit_code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"])
-def test_interrupted_run_saves_checkpoint_and_curves(tmp_path, sig, exit_code):
+@pytest.mark.parametrize(
+    "sig, exit_code, sigint_ignored",
+    [(signal.SIGINT, 130, False), (signal.SIGTERM, 143, False), (signal.SIGINT, 130, True)],
+    # The last: started with SIGINT ignored (a background job of a non-interactive shell); Ctrl-C must still work.
+    ids=["ctrl-c", "sigterm", "ctrl-c-when-started-with-sigint-ignored"],
+)
+def test_interrupted_run_saves_checkpoint_and_curves(tmp_path, sig, exit_code, sigint_ignored):
+    if sigint_ignored:  # the harness really starts a process with SIGINT ignored
+        probe = subprocess.run(
+            [sys.executable, "-c", "import signal; print(signal.getsignal(signal.SIGINT))"],
+            capture_output=True,
+            text=True,
+            preexec_fn=ignore_sigint,
+            check=True,
+        )
+        assert probe.stdout.strip() == str(signal.SIG_IGN), probe
     runs_dir = tmp_path / "runs"
-    proc = start_cli(["--game", "CartPole-v1", "--workers", WORKERS, "--max-steps", 10**9, "--target-reward", 1e9,
-                      "--runs-dir", runs_dir],
-                     cwd=tmp_path)
+    proc = start_cli(
+        [
+            "--game",
+            "CartPole-v1",
+            "--workers",
+            WORKERS,
+            "--max-steps",
+            10**9,
+            "--target-reward",
+            1e9,
+            "--runs-dir",
+            runs_dir,
+        ],
+        cwd=tmp_path,
+        sigint_ignored=sigint_ignored,
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:  # wait until it is really training
@@ -174,7 +214,7 @@ def test_interrupted_run_saves_checkpoint_and_curves(tmp_path, sig, exit_code):
     assert "Traceback" not in result.stdout + result.stderr, output
     assert any(line.startswith("not solved (interrupted): CartPole-v1") for line in result.stdout.splitlines()), output
     (run_dir,) = run_dirs(runs_dir)
-    _, _, state = load_checkpoint(run_dir / "checkpoint" / "checkpoint.npz")
+    _, _, state = read_checkpoint(run_dir)
     assert state["global_step"] > 0
     assert state["episodes"] == len(read_rows(run_dir)) > 5
     assert is_png(run_dir / "rewards.png")

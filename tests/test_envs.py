@@ -1,5 +1,6 @@
 """envs.resolve_game: what the user typed -> a checked game, or a clear GameError."""
 
+import gymnasium as gym
 import numpy as np
 import pytest
 
@@ -9,7 +10,7 @@ from envs import GameError, make_vector_env, resolve_game
 def test_cartpole():
     game = resolve_game("CartPole-v1")
     assert game.game_id == "CartPole-v1"
-    assert game.n_actions == 2
+    assert game.action_space == gym.spaces.Discrete(2)
     assert game.obs_shape == (4,)
     assert game.reward_threshold == 475
     assert not game.is_atari
@@ -45,7 +46,7 @@ def test_short_atari_name_resolves_to_ale_v5():
     game = resolve_game("SpaceInvaders")
     assert game.game_id == "ALE/SpaceInvaders-v5"
     assert game.is_atari
-    assert game.n_actions == 6
+    assert game.action_space == gym.spaces.Discrete(6)
 
 
 def test_full_atari_id_passes_through():
@@ -53,9 +54,10 @@ def test_full_atari_id_passes_through():
 
 
 @pytest.mark.parametrize("game_id", ["Pendulum-v1", "MountainCarContinuous-v0"])
-def test_continuous_action_space_is_refused(game_id):
-    with pytest.raises(GameError, match=f"'{game_id}' has a Box action space"):
-        resolve_game(game_id)
+def test_a_game_keeps_its_action_space_for_the_policy_distribution(game_id):
+    # Which action spaces can be trained is the distributions' business (models.make_distribution, tested in
+    # test_distributions.py; the command line's error in test_cli_errors.py), not the registry's.
+    assert isinstance(resolve_game(game_id).action_space, gym.spaces.Box)
 
 
 def test_vector_env_steps_all_environments_at_once():

@@ -17,8 +17,8 @@ from conftest import finish, start_cli
 from envs.atari import make_atari_env
 from evaluate import EvalError, RunInfo, load_run_info
 from evaluate.recording import GifRecorder, check_record_path
-from master_agent.latest import update_latest_link
-from models import build_model
+from models import Categorical, build_model
+from rundir import update_latest_link
 
 EPISODE_LINE = re.compile(r"^episode +(\d+): score (-?[\d.]+) \(([\d,]+) steps\)$")
 MEAN_LINE = re.compile(r"^mean score (-?[\d.]+) \| std ([\d.]+) \| min .* \| max .* \| (\d+) episodes?$")
@@ -29,10 +29,25 @@ def trained(tmp_path_factory):
     """A short CartPole run and a tiny Breakout CNN-LSTM run, trained side by side."""
     cwd = tmp_path_factory.mktemp("eval")
     procs = {
-        "cartpole": start_cli(["--game", "CartPole-v1", "--max-steps", 3000, "--workers", 2,
-                               "--runs-dir", "runs-cartpole"], cwd),
-        "breakout": start_cli(["--game", "Breakout", "--cnn-lstm", "--workers", 1, "--envs-per-worker", 1,
-                               "--max-steps", 200, "--runs-dir", "runs-breakout"], cwd),
+        "cartpole": start_cli(
+            ["--game", "CartPole-v1", "--max-steps", 3000, "--workers", 2, "--runs-dir", "runs-cartpole"], cwd
+        ),
+        "breakout": start_cli(
+            [
+                "--game",
+                "Breakout",
+                "--cnn-lstm",
+                "--workers",
+                1,
+                "--envs-per-worker",
+                1,
+                "--max-steps",
+                200,
+                "--runs-dir",
+                "runs-breakout",
+            ],
+            cwd,
+        ),
     }
     dirs = {}
     for name, proc in procs.items():
@@ -139,9 +154,15 @@ def fake_run(tmp_path, name="CartPole-v1-x", config=True, checkpoint=True):
     run_dir = tmp_path / "runs" / name
     run_dir.mkdir(parents=True)
     if config:
-        (run_dir / "config.json").write_text(json.dumps(
-            {"config": {"game": "CartPole-v1", "cnn_lstm": False}, "network": "MLPActorCritic",
-             "observation_shape": [4]}))
+        (run_dir / "config.json").write_text(
+            json.dumps(
+                {
+                    "config": {"game": "CartPole-v1", "cnn_lstm": False},
+                    "network": "MLPActorCritic",
+                    "observation_shape": [4],
+                }
+            )
+        )
     if checkpoint:
         (run_dir / "checkpoint").mkdir()
         (run_dir / "checkpoint" / "checkpoint.npz").write_bytes(b"not a zip")
@@ -226,18 +247,34 @@ def test_recorder_caps_subsamples_and_scales(tmp_path):
 
 
 def test_lstm_policy_carries_its_state_and_resets_it_per_episode():
+    from envs import resolve_game
     from evaluate.player import Policy
 
-    model = build_model((84, 84), 4)
+    model = build_model("cnn_lstm", (84, 84), Categorical(4))
     info = RunInfo(Path("run"), "ALE/Breakout-v5", True, "CNNLSTMActorCritic", (84, 84), None)
-    policy = Policy(info, 4, model.get_weights())
+    policy = Policy(info, resolve_game("ALE/Breakout-v5"), model.get_weights())
     frame = np.random.default_rng(0).integers(0, 256, (84, 84), dtype=np.uint8)
     policy.reset()
-    first = policy.logits(frame)
-    carried = policy.logits(frame)
+    first = policy.params(frame)
+    carried = policy.params(frame)
     assert not np.allclose(first, carried, atol=1e-7)  # the LSTM remembered the first step
     policy.reset()
-    np.testing.assert_allclose(policy.logits(frame), first, atol=1e-6)  # a new episode starts from zeros
+    np.testing.assert_allclose(policy.params(frame), first, atol=1e-6)  # a new episode starts from zeros
+
+
+def test_greedy_play_takes_the_distributions_mode_and_sampling_draws_from_it():
+    from envs import resolve_game
+    from evaluate.player import Policy
+
+    model = build_model("mlp", (4,), Categorical(2))
+    head = model.policy_head
+    head.set_weights([np.zeros_like(head.kernel.numpy()), np.array([0.0, 1.0], np.float32)])  # pi = (0.27, 0.73)
+    info = RunInfo(Path("run"), "CartPole-v1", False, "MLPActorCritic", (4,), None)
+    policy = Policy(info, resolve_game("CartPole-v1"), model.get_weights())
+    obs, rng = np.zeros(4, np.float32), np.random.default_rng(0)
+    assert {int(policy.act(obs, greedy=True, rng=rng)) for _ in range(20)} == {1}
+    sampled = [int(policy.act(obs, greedy=False, rng=rng)) for _ in range(4000)]
+    assert np.mean(sampled) == pytest.approx(1 / (1 + np.exp(-1.0)), abs=0.03)
 
 
 def test_recording_env_sees_the_same_observations_as_training():

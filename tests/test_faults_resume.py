@@ -1,5 +1,5 @@
 """Nothing lost: real processes stopped by SIGINT / SIGTERM / SIGKILL at random moments, then resumed;
-injected worker exceptions and NaN gradients (through the A3C_TEST_FAULT hook)."""
+injected worker exceptions and NaN gradients (worker 0's core wrapped by tests/fault_injection.py)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import RUN_PY, cli_env, finish, run_cli, run_dirs, start_cli
-from master_agent.checkpoint import load_checkpoint
-from plots import read_episodes
+from conftest import REPO_ROOT, cli_env, finish, run_cli, run_dirs, start_cli
+from rundir import read_checkpoint, read_episodes
 
 pytestmark = pytest.mark.e2e
+
+FAULT_INJECTION = REPO_ROOT / "tests" / "fault_injection.py"
+# Never solved, never out of budget: the run ends only by the signals sent (CartPole can solve in 3 s).
+ENDLESS_CARTPOLE = ["--game", "CartPole-v1", "--max-steps", "100000000", "--target-reward", "1e9"]
+ENDLESS_CARTPOLE += ["--checkpoint-every", "0.5"]
 
 
 def wait_for(path: Path, proc: subprocess.Popen, timeout: float = 120) -> None:
@@ -46,7 +50,7 @@ def wait_for_run_dir(runs: Path, proc: subprocess.Popen) -> Path:
 
 def check_run_is_intact(run_dir: Path) -> tuple[dict, dict]:
     """Checkpoint loadable with finite weights, episodes.csv readable and numbered 1..N."""
-    weights, optimizer_state, state = load_checkpoint(run_dir / "checkpoint" / "checkpoint.npz")
+    weights, optimizer_state, state = read_checkpoint(run_dir)
     assert weights and optimizer_state and all(np.isfinite(w).all() for w in weights)
     episodes = read_episodes(run_dir)
     np.testing.assert_array_equal(episodes["episode"], np.arange(1, len(episodes["episode"]) + 1))
@@ -58,9 +62,7 @@ def test_kill_and_resume_cycles_lose_nothing(tmp_path):
     """SIGINT, SIGTERM and SIGKILL at random moments; each time the run resumes from what was saved."""
     rng = random.Random(int(os.environ.get("A3C_TEST_SEED", "0")) or None)
     runs = tmp_path / "runs"
-    # Never solved, never out of budget: the run ends only by the signals sent (CartPole can solve in 3 s).
-    first = ["--game", "CartPole-v1", "--workers", "2", "--max-steps", "100000000", "--target-reward", "1e9",
-             "--checkpoint-every", "0.5", "--runs-dir", runs]
+    first = [*ENDLESS_CARTPOLE, "--workers", "2", "--runs-dir", runs]
     proc = start_cli(first, cwd=tmp_path)
     run_dir = wait_for_run_dir(runs, proc)
     previous_steps, previous_rows = 0, 0
@@ -86,8 +88,9 @@ def test_kill_and_resume_cycles_lose_nothing(tmp_path):
         before = before[: before.rfind(b"\n") + 1]  # a SIGKILL may leave a torn last line, dropped on resume
         budget = state["global_step"] + 100_000  # long enough for episodes to end (64 envs per worker)
         if cycle < 2:
-            proc = start_cli(["--resume", run_dir, "--max-steps", "100000000", "--checkpoint-every", "0.5"],
-                             cwd=tmp_path)
+            proc = start_cli(
+                ["--resume", run_dir, "--max-steps", "100000000", "--checkpoint-every", "0.5"], cwd=tmp_path
+            )
             # The resumed run must be writing again before the next signal: wait for a newer checkpoint.
             mtime = (run_dir / "checkpoint" / "checkpoint.npz").stat().st_mtime
             deadline = time.monotonic() + 120
@@ -110,8 +113,10 @@ def test_kill_and_resume_cycles_lose_nothing(tmp_path):
 
 def test_second_ctrl_c_quits_at_once_and_leaves_readable_files(tmp_path):
     runs = tmp_path / "runs"
-    proc = start_cli(["--game", "CartPole-v1", "--max-steps", "100000000", "--target-reward", "1e9",
-                      "--checkpoint-every", "0.5", "--runs-dir", runs], cwd=tmp_path)
+    proc = start_cli(
+        [*ENDLESS_CARTPOLE, "--runs-dir", runs],
+        cwd=tmp_path,
+    )
     run_dir = wait_for_run_dir(runs, proc)
     wait_for(run_dir / "checkpoint" / "checkpoint.npz", proc)
     proc.send_signal(signal.SIGINT)
@@ -123,9 +128,14 @@ def test_second_ctrl_c_quits_at_once_and_leaves_readable_files(tmp_path):
 
 def run_with_fault(tmp_path: Path, fault: str, *args: str) -> tuple[subprocess.CompletedProcess, Path]:
     runs = tmp_path / "runs"
-    env = {**cli_env(), "A3C_TEST_FAULT": fault}
-    result = subprocess.run([sys.executable, str(RUN_PY), "--game", "CartPole-v1", "--runs-dir", str(runs), *args],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, str(FAULT_INJECTION), fault, "--game", "CartPole-v1", "--runs-dir", str(runs), *args],
+        cwd=tmp_path,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return result, only_run_dir(runs)
 
 

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from master_agent.latest import LATEST, RunPointerError, resolve_run_dir, update_latest_link
+from rundir import LATEST, RunPointerError, resolve_run_dir, update_latest_link
 
 
 def make_runs(tmp_path, *names):
@@ -26,7 +26,10 @@ def test_latest_is_a_relative_symlink_replaced_by_the_next_run(tmp_path):
     assert os.readlink(runs / LATEST) == "CartPole-v1-20260101-000100"
     assert resolve_run_dir(runs / LATEST) == (runs / "CartPole-v1-20260101-000100").resolve()
     assert sorted(p.name for p in runs.iterdir()) == [
-        "CartPole-v1-20260101-000000", "CartPole-v1-20260101-000100", LATEST]  # no temporary left
+        "CartPole-v1-20260101-000000",
+        "CartPole-v1-20260101-000100",
+        LATEST,
+    ]  # no temporary left
 
 
 def test_where_symlinks_fail_latest_is_a_text_file(tmp_path, monkeypatch):

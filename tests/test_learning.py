@@ -20,8 +20,20 @@ TIMEOUT_S = 600  # wall-clock safety net only; the step budget is what the test 
 @pytest.mark.parametrize("env_impl", ["tf", "gymnasium"])
 def test_cartpole_is_solved_within_the_step_budget(tmp_path, env_impl):
     result = run_cli(
-        ["--game", "CartPole-v1", "--seed", SEED, "--target-reward", TARGET, "--max-steps", MAX_STEPS,
-         "--env-impl", env_impl, "--runs-dir", tmp_path / "runs"],
+        [
+            "--game",
+            "CartPole-v1",
+            "--seed",
+            SEED,
+            "--target-reward",
+            TARGET,
+            "--max-steps",
+            MAX_STEPS,
+            "--env-impl",
+            env_impl,
+            "--runs-dir",
+            tmp_path / "runs",
+        ],
         cwd=tmp_path,
         timeout=TIMEOUT_S,
     )

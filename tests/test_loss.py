@@ -1,4 +1,4 @@
-"""worker.loss.a3c_loss against DESIGN.md step 5:
+"""worker.core.a3c_loss (through the Categorical distribution) against DESIGN.md step 5:
 
 L = sum_t[-log pi(a_t|s_t) * stop_gradient(A_t)] + c_v * sum_t[0.5 * A_t^2] - beta * sum_t H(pi(.|s_t)),
 A_t = R_t - V(s_t), H = -sum_a pi log pi, every sum weighted by the mask.
@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from worker.loss import a3c_loss
+from models.distributions import Categorical
+from worker.core import a3c_loss as loss_of
+
+
+def a3c_loss(logits, *args):
+    """The loss of a categorical policy over as many actions as `logits` has columns."""
+    return loss_of(Categorical(logits.shape[-1]), logits, *args)
 
 
 def numpy_a3c_loss(logits, values, actions, returns, mask, beta, c_v):
@@ -104,8 +110,15 @@ def test_masked_samples_do_not_affect_loss_or_gradients():
     def loss_and_grads(lg, v, r, act):
         lg_t, v_t = tf.Variable(lg, dtype=tf.float32), tf.Variable(v, dtype=tf.float32)
         with tf.GradientTape() as tape:
-            loss, _ = a3c_loss(lg_t, v_t, tf.constant(act, tf.int32), tf.constant(r, tf.float32),
-                               tf.constant(mask, tf.float32), 0.01, 0.5)
+            loss, _ = a3c_loss(
+                lg_t,
+                v_t,
+                tf.constant(act, tf.int32),
+                tf.constant(r, tf.float32),
+                tf.constant(mask, tf.float32),
+                0.01,
+                0.5,
+            )
         g_logits, g_values = tape.gradient(loss, [lg_t, v_t])
         return float(loss), g_logits.numpy(), g_values.numpy()
 

@@ -1,23 +1,27 @@
-"""models.build_model: the actor-critic network the master and every worker use."""
+"""models.build_model: the actor-critic network the master and every worker use, chosen by name."""
 
 import numpy as np
 import pytest
 
-from models import build_model
+from models import Categorical, ModelError, NumpyMLPActor, build_model, choose_network, network_of
 
 
-@pytest.mark.parametrize("obs_shape, n_actions, batch", [((4,), 2, 1), ((4,), 2, 7), ((8,), 6, 3)])
-def test_output_shapes(obs_shape, n_actions, batch):
-    model = build_model(obs_shape, n_actions)
-    logits, value = model(np.random.default_rng(0).normal(size=(batch, *obs_shape)).astype(np.float32))
-    assert tuple(logits.shape) == (batch, n_actions)
+def mlp(obs_dim: int = 4, n_actions: int = 2, name: str = "actor_critic"):
+    return build_model("mlp", (obs_dim,), Categorical(n_actions), name=name)
+
+
+@pytest.mark.parametrize("obs_dim, n_actions, batch", [(4, 2, 1), (4, 2, 7), (8, 6, 3)])
+def test_output_shapes(obs_dim, n_actions, batch):
+    model = mlp(obs_dim, n_actions)
+    params, value = model(np.random.default_rng(0).normal(size=(batch, obs_dim)).astype(np.float32))
+    assert tuple(params.shape) == (batch, n_actions)  # a categorical policy's parameters: one logit per action
     assert tuple(value.shape) == (batch,)
-    assert np.all(np.isfinite(logits.numpy())) and np.all(np.isfinite(value.numpy()))
+    assert np.all(np.isfinite(params.numpy())) and np.all(np.isfinite(value.numpy()))
 
 
 def test_variables_exist_before_any_thread_runs():
     # DESIGN: no worker thread may create variables, so build_model returns a model already built.
-    model = build_model((4,), 2)
+    model = mlp()
     assert model.built
     assert len(model.trainable_variables) > 0
     n_before = len(model.variables)
@@ -27,12 +31,44 @@ def test_variables_exist_before_any_thread_runs():
 
 def test_two_models_have_pairable_variables():
     # A worker's local copy pairs its variables with the global model's, one to one and in order.
-    global_model, local_model = build_model((4,), 2, name="global"), build_model((4,), 2, name="local_0")
+    global_model, local_model = mlp(name="global"), mlp(name="local_0")
     assert [v.shape for v in global_model.trainable_variables] == [v.shape for v in local_model.trainable_variables]
     local_model.set_weights(global_model.get_weights())
     obs = np.random.default_rng(1).normal(size=(4, 4)).astype(np.float32)
     for a, b in zip(global_model(obs), local_model(obs)):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_the_network_is_the_one_asked_for_not_guessed_from_the_observation():
+    assert choose_network(image_game=False, cnn_lstm=False) == "mlp"
+    assert choose_network(image_game=True, cnn_lstm=False) == "cnn"
+    assert choose_network(image_game=True, cnn_lstm=True) == "cnn_lstm"
+    # A saved run's recorded class name wins; runs that recorded none fall back to the same choice.
+    assert network_of("CNNLSTMActorCritic", image_game=True, cnn_lstm=False) == "cnn_lstm"
+    assert network_of(None, image_game=True, cnn_lstm=True) == "cnn_lstm"
+    # Observations the chosen network does not take are refused, not routed to another network.
+    with pytest.raises(ModelError, match="MLPActorCritic takes observations of rank 1, not of shape \\(84, 84\\)"):
+        build_model("mlp", (84, 84), Categorical(4))
+    with pytest.raises(ModelError, match="CNNActorCritic"):
+        build_model("cnn", (4,), Categorical(2))
+
+
+def test_numpy_mirror_of_the_mlp_acts_exactly_as_the_keras_model():
+    """Workers and --eval act through the NumPy copy of the MLP: it must compute the Keras model's outputs,
+    before and after the weights change (a pull loads new ones)."""
+    model = mlp(6, 3)
+    actor = NumpyMLPActor(model)
+    obs = np.random.default_rng(2).normal(size=(16, 6)).astype(np.float32)
+    for _ in range(2):
+        params, values, state = actor(obs, ())
+        keras_params, keras_values = model(obs)
+        np.testing.assert_allclose(params, keras_params.numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(values, keras_values.numpy(), rtol=1e-5, atol=1e-6)
+        assert state == () and params.shape == (16, 3) and values.shape == (16,)
+        # New weights (large enough that stale ones would show), loaded as a pull does.
+        rng = np.random.default_rng(3)
+        model.set_weights([w + rng.normal(scale=0.5, size=w.shape).astype(np.float32) for w in model.get_weights()])
+        actor.load([np.asarray(v) for v in model.trainable_variables])
 
 
 # Image networks (CNN, CNN + LSTM: shapes, state carry, replay) are covered in test_atari.py.

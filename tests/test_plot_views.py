@@ -12,9 +12,8 @@ import numpy as np
 import pytest
 
 from conftest import is_png
-from master_agent.latest import update_latest_link
-from master_agent.run_dir import EpisodeLog
-from plots import draw_reward_curves, read_episodes, read_target_reward
+from plots import draw_reward_curves, read_target_reward
+from rundir import EpisodeLog, read_episodes, update_latest_link
 
 
 def make_run(runs_dir, name, seed, episodes=60, workers=2, target=None):
@@ -51,12 +50,17 @@ def cli(monkeypatch, tmp_path, capsys):
 @pytest.fixture
 def two_runs(tmp_path):
     runs = tmp_path / "runs"
-    return (make_run(runs, "CartPole-v1-a", seed=0, target=475.0),
-            make_run(runs, "CartPole-v1-b", seed=1, workers=3, target=475.0))
+    return (
+        make_run(runs, "CartPole-v1-a", seed=0, target=475.0),
+        make_run(runs, "CartPole-v1-b", seed=1, workers=3, target=475.0),
+    )
 
 
-@pytest.mark.parametrize("extra", [[], ["--x", "steps"], ["--x", "time"], ["--window", "5"], ["--x", "steps", "--window", "1"]],
-                         ids=["episodes", "steps", "time", "window-5", "steps-window-1"])
+@pytest.mark.parametrize(
+    "extra",
+    [[], ["--x", "steps"], ["--x", "time"], ["--window", "5"], ["--x", "steps", "--window", "1"]],
+    ids=["episodes", "steps", "time", "window-5", "steps-window-1"],
+)
 def test_two_runs_overlaid(cli, two_runs, tmp_path, extra):
     code, out = cli("--plot", *two_runs, "--out", tmp_path / "compare.png", *extra)
     assert code == 0, out.err
@@ -117,8 +121,9 @@ def test_draw_reward_curves_keyword_use_as_the_master_calls_it(two_runs, tmp_pat
     episodes = read_episodes(two_runs[0])
     out = draw_reward_curves([("CartPole-v1", episodes)], tmp_path / "rewards.png", window=100, target=475.0)
     assert is_png(out)
-    out = draw_reward_curves([("a", episodes), ("b", read_episodes(two_runs[1]))], tmp_path / "mixed.png",
-                             target=[475.0, None], x="time")  # one run without a target
+    out = draw_reward_curves(
+        [("a", episodes), ("b", read_episodes(two_runs[1]))], tmp_path / "mixed.png", target=[475.0, None], x="time"
+    )  # one run without a target
     assert is_png(out)
     with pytest.raises(ValueError, match="x must be"):
         draw_reward_curves([("a", episodes)], tmp_path / "bad.png", x="minutes")

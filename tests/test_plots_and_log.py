@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from conftest import EPISODES_HEADER, is_png
-from master_agent.run_dir import EpisodeLog
-from plots import CurveError, draw_reward_curves, moving_average, read_episodes
+from plots import draw_reward_curves, moving_average
+from rundir import EpisodeLog, EpisodesError, read_episodes
 
 ROWS = [
     # episode, worker, return, length, global_step, seconds
@@ -81,17 +81,17 @@ def test_read_episodes_rejects_a_damaged_complete_line(tmp_path):
     path = write_log(tmp_path, rows=ROWS[:1])
     with path.open("a", newline="") as f:
         f.write("2,0,oops,14,240,1.5\n3,0,1,1,241,1.6\n")
-    with pytest.raises(CurveError, match="line 3 is damaged"):
+    with pytest.raises(EpisodesError, match="line 3 is damaged"):
         read_episodes(tmp_path)
 
 
 def test_read_episodes_errors(tmp_path):
-    with pytest.raises(CurveError, match="no run directory"):
+    with pytest.raises(EpisodesError, match="no run directory"):
         read_episodes(tmp_path / "missing")
-    with pytest.raises(CurveError, match="no episodes.csv"):
+    with pytest.raises(EpisodesError, match="no episodes.csv"):
         read_episodes(tmp_path)
     (tmp_path / "episodes.csv").write_text("a,b,c\n1,2,3\n")
-    with pytest.raises(CurveError, match="not an episodes file"):
+    with pytest.raises(EpisodesError, match="not an episodes file"):
         read_episodes(tmp_path)
 
 

@@ -19,8 +19,9 @@ def drive(progress: Progress, until: float, dt: float = 0.1, steps_per_s: int = 
     t = 0.0
     while t <= until + 1e-9:
         steps = int(t * steps_per_s)
-        progress.update(steps, episodes=steps // 50, average=12.5 if t > 1 else None, best=13.0 if t > 1 else None,
-                        seconds=t)
+        progress.update(
+            steps, episodes=steps // 50, average=12.5 if t > 1 else None, best=13.0 if t > 1 else None, seconds=t
+        )
         t = round(t + dt, 10)
 
 
@@ -34,8 +35,15 @@ def test_not_a_terminal_gives_a_plain_line_every_two_seconds():
     assert len(lines) == 2, lines  # at 2 s and 4 s of training
     assert "\x1b" not in out.getvalue() and "\r" not in out.getvalue()  # no terminal control codes in a log
     first = lines[0]
-    for part in ("steps 2,000/10,000", "1,000 steps/s", "episodes 40", "avg100 12.5", "best 13.0",
-                 "elapsed 2.0 s", "left ~8.0 s"):
+    for part in (
+        "steps 2,000/10,000",
+        "1,000 steps/s",
+        "episodes 40",
+        "avg100 12.5",
+        "best 13.0",
+        "elapsed 2.0 s",
+        "left ~8.0 s",
+    ):
         assert part in first, first
     assert " | " in first
 

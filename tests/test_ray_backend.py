@@ -12,8 +12,7 @@ import time
 import pytest
 
 from conftest import REPO_ROOT, cli_env, finish, run_dirs, start_cli
-from master_agent.checkpoint import load_checkpoint
-from plots import read_episodes
+from rundir import read_checkpoint, read_episodes
 
 CARTPOLE_MAX_LENGTH = 500
 
@@ -22,11 +21,13 @@ def test_backend_ray_without_ray_installed_is_one_clear_error(tmp_path):
     # `sys.modules["ray"] = None` is how Python itself marks a module as unimportable.
     code = (
         f"import runpy, sys; sys.modules['ray'] = None; sys.path.insert(0, {str(REPO_ROOT)!r}); "
-        f"sys.argv = ['run.py', '--game', 'CartPole-v1', '--backend', 'ray', '--runs-dir', {str(tmp_path / 'runs')!r}]; "
+        f"sys.argv = ['run.py', '--game', 'CartPole-v1', '--backend', 'ray', "
+        f"'--runs-dir', {str(tmp_path / 'runs')!r}]; "
         f"runpy.run_path({str(REPO_ROOT / 'run.py')!r}, run_name='__main__')"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=cli_env(), capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=cli_env(), capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "error: --backend ray needs Ray, which is not installed: pip install -r requirements-ray.txt"
@@ -68,9 +69,25 @@ def test_two_actors_train_cartpole_and_a_killed_actor_is_replaced(tmp_path):
     context = ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         runs = tmp_path / "runs"
-        proc = start_cli(["--game", "CartPole-v1", "--backend", "ray", "--ray-address",
-                          context.address_info["gcs_address"], "--workers", "2",
-                          "--target-reward", 1e9, "--seed", 3, "--runs-dir", runs], cwd=tmp_path)
+        proc = start_cli(
+            [
+                "--game",
+                "CartPole-v1",
+                "--backend",
+                "ray",
+                "--ray-address",
+                context.address_info["gcs_address"],
+                "--workers",
+                "2",
+                "--target-reward",
+                1e9,
+                "--seed",
+                3,
+                "--runs-dir",
+                runs,
+            ],
+            cwd=tmp_path,
+        )
 
         def both_workers_logged():
             dirs = run_dirs(runs) if runs.exists() else []
@@ -94,11 +111,24 @@ def test_two_actors_train_cartpole_and_a_killed_actor_is_replaced(tmp_path):
         wait_for(replaced_actor_logged, 240, "episodes from the replacement actor", proc)
         proc.send_signal(signal.SIGTERM)  # stops and saves as with threads
         result = finish(proc, timeout=120)
-        _, _, stopped = load_checkpoint(run_dir / "checkpoint" / "checkpoint.npz")
+        _, _, stopped = read_checkpoint(run_dir)
         episodes = read_episodes(run_dir)
-        resumed = finish(start_cli(["--resume", run_dir, "--backend", "ray", "--ray-address",
-                                    context.address_info["gcs_address"], "--max-steps",
-                                    stopped["global_step"] + 100_000], cwd=tmp_path), timeout=240)
+        resumed = finish(
+            start_cli(
+                [
+                    "--resume",
+                    run_dir,
+                    "--backend",
+                    "ray",
+                    "--ray-address",
+                    context.address_info["gcs_address"],
+                    "--max-steps",
+                    stopped["global_step"] + 100_000,
+                ],
+                cwd=tmp_path,
+            ),
+            timeout=240,
+        )
     finally:
         ray.shutdown()
 
@@ -121,7 +151,7 @@ def test_two_actors_train_cartpole_and_a_killed_actor_is_replaced(tmp_path):
     # environments per worker and 500-step episodes, a short budget may end before any episode does).
     assert resumed.returncode == 0, resumed.stderr
     assert "resumed" in resumed.stdout
-    _, _, final = load_checkpoint(run_dir / "checkpoint" / "checkpoint.npz")
+    _, _, final = read_checkpoint(run_dir)
     assert final["global_step"] >= stopped["global_step"] + 100_000
     after = read_episodes(run_dir)
     assert len(after["episode"]) > len(episodes["episode"])

@@ -1,9 +1,9 @@
-"""memory.n_step_returns: R_t = r_t + gamma * R_{t+1} over a [T, E] rollout, gymnasium's end-of-episode rules."""
+"""worker.core.n_step_returns: R_t = r_t + gamma * R_{t+1} over a [T, E] rollout, gymnasium's end-of-episode rules."""
 
 import numpy as np
 import pytest
 
-from memory import n_step_returns
+from worker.core import n_step_returns
 
 GAMMA = 0.9
 
@@ -81,6 +81,7 @@ def test_episode_end_mid_rollout_cuts_the_chain_and_the_next_episode_bootstraps_
 def test_gamma_discounts_each_step(gamma, expected):
     rewards = np.ones((3, 1), dtype=np.float32)
     done = np.array([[False], [False], [True]])
-    returns = n_step_returns(rewards, done, np.zeros_like(done), np.zeros((3, 1), np.float32),
-                             np.array([50.0], np.float32), gamma)
+    returns = n_step_returns(
+        rewards, done, np.zeros_like(done), np.zeros((3, 1), np.float32), np.array([50.0], np.float32), gamma
+    )
     np.testing.assert_allclose(returns[:, 0], expected, rtol=1e-6)

@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from master_agent.shared_optimizer import SharedOptimizer, StepCounter
-from models import build_model
+from models import Categorical, build_model
 
 THREADS = 8
 UPDATES_PER_THREAD = 25
@@ -57,23 +57,27 @@ def run_threads(target, n=THREADS):
 
 
 def test_concurrent_applies_are_all_counted_and_all_land(fast_thread_switching):
-    model = build_model((4,), 2)
+    model = build_model("mlp", (4,), Categorical(2))
     optimizer = SharedOptimizer(model, LR)
     before = [w.copy() for w in model.get_weights()]
     grads = constant_grads(optimizer, 1.0)
-    seen_iterations = []  # what each `then` callback sees, right after its own update
+    start = optimizer.flat_weights()
+    seen = []  # (updates so far, global weights) as a worker's pull reads them: under the lock
 
     def worker(_):
         for _ in range(UPDATES_PER_THREAD):
-            optimizer.apply(grads, then=lambda: seen_iterations.append(optimizer.iterations))
+            optimizer.apply(grads)
+            with optimizer.lock:
+                seen.append((optimizer.iterations, optimizer.flat_weights()))
 
     run_threads(worker)
 
     total = THREADS * UPDATES_PER_THREAD
     assert optimizer.updates == total
     assert optimizer.iterations == total
-    # `then` runs under the same lock as its update: each one sees a distinct, consistent state.
-    assert sorted(seen_iterations) == list(range(1, total + 1))
+    # A read under the lock is never half-way through an apply: every weight has moved by the same k * lr.
+    for k, weights in seen:
+        np.testing.assert_allclose(start - weights, k * LR, rtol=1e-3)
     # Adam with a constant gradient g moves every weight by exactly lr per step (m_hat/sqrt(v_hat) = 1),
     # so after `total` updates every weight is `total * lr` lower: no update was lost or half applied.
     after = model.get_weights()
@@ -82,7 +86,7 @@ def test_concurrent_applies_are_all_counted_and_all_land(fast_thread_switching):
 
 
 def test_optimizer_updates_the_global_models_own_variables():
-    model = build_model((4,), 2)
+    model = build_model("mlp", (4,), Categorical(2))
     optimizer = SharedOptimizer(model, LR)
     assert [id(v) for v in optimizer.variables] == [id(v) for v in model.trainable_variables]
     obs = np.ones((3, 4), np.float32)

@@ -40,9 +40,16 @@ def test_episode_and_update_tags_read_back(tmp_path):
     assert tags["worker_0/episode_return"] == [(100, 21.0)]
     assert tags["worker_1/episode_return"] == [(180, 30.0)]
     expected = {
-        "loss/total": 1.5, "loss/policy": -0.25, "loss/value": 3.0, "policy/entropy": 0.69,
-        "optim/grad_norm": 12.0, "optim/learning_rate": 1e-3, "perf/steps_per_second": 1234.0,
-        "worker_1/loss": 1.5, "worker_1/entropy": 0.69, "worker_1/grad_norm": 12.0,
+        "loss/total": 1.5,
+        "loss/policy": -0.25,
+        "loss/value": 3.0,
+        "policy/entropy": 0.69,
+        "optim/grad_norm": 12.0,
+        "optim/learning_rate": 1e-3,
+        "perf/steps_per_second": 1234.0,
+        "worker_1/loss": 1.5,
+        "worker_1/entropy": 0.69,
+        "worker_1/grad_norm": 12.0,
     }
     for tag, value in expected.items():
         ((step, got),) = tags[tag]

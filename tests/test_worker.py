@@ -10,9 +10,9 @@ import pytest
 from gymnasium.vector import AutoresetMode
 
 from master_agent.shared_optimizer import SharedOptimizer, StepCounter
-from models import build_model
+from models import Categorical, build_model
 from worker import Hyperparams
-from worker.core import WorkerCore
+from worker.core import Episode, Update, WorkerCore
 from worker.thread import MAX_CONSECUTIVE_NONFINITE, EpisodeResult, UpdateStats, WorkerAgent, WorkerFailure
 
 # --- WorkerCore on a real environment --------------------------------------------------------------
@@ -31,8 +31,8 @@ def cartpole_with_time_limit(num_envs: int, limit: int):
 
 @pytest.fixture
 def core_and_models():
-    global_model = build_model((4,), 2, name="global")
-    local_model = build_model((4,), 2, name="local_0")
+    global_model = build_model("mlp", (4,), Categorical(2), name="global")
+    local_model = build_model("mlp", (4,), Categorical(2), name="local_0")
     optimizer = SharedOptimizer(global_model, 1e-2)
     hp = Hyperparams(gamma=0.9, t_max=8, envs_per_worker=2)
     core = WorkerCore(local_model, optimizer.variables, cartpole_with_time_limit(2, 3), hp, seed=123)
@@ -72,10 +72,10 @@ def test_gradients_push_into_global_model_and_pull_brings_them_back(core_and_mod
         np.testing.assert_array_equal(a, b)
     before = [w.copy() for w in global_model.get_weights()]
 
-    core.collect()
-    grads, stats = core.gradients()
-    assert np.isfinite(stats["loss"]) and np.isfinite(stats["grad_norm"])
-    optimizer.apply(grads, then=core.pull)
+    update = core.update()
+    assert np.isfinite(update.stats["loss"]) and np.isfinite(update.stats["grad_norm"])
+    optimizer.apply(update.grads)
+    core.pull()
 
     after = global_model.get_weights()
     assert any(not np.array_equal(a, b) for a, b in zip(before, after)), "global weights did not move"
@@ -93,39 +93,40 @@ def test_gradients_push_into_global_model_and_pull_brings_them_back(core_and_mod
 
 
 class FakeCore:
-    """Duck-typed WorkerCore: one finished episode of `length` steps per collect."""
+    """Keeps the worker contract (`worker.core.Core`): one finished episode of `length` steps per update."""
 
     def __init__(self, length=10, fail_after=None, grad_norm=1.0):
         self.length, self.fail_after, self.grad_norm = length, fail_after, grad_norm
         self.collects = self.pulls = 0
+        self.sink = None
+        self.pulls_outside_the_lock = 0
 
     def pull(self):
         self.pulls += 1
+        self.pulls_outside_the_lock += not self.sink.lock.locked()
 
-    def collect(self):
+    def update(self):
         self.collects += 1
         if self.fail_after is not None and self.collects > self.fail_after:
             raise RuntimeError("boom in the environment")
-        from worker.core import Episode
-
-        return [Episode(float(self.length), self.length)], self.length
-
-    def gradients(self):
-        return "grads", {"grad_norm": self.grad_norm, "loss": 0.0}
+        return Update(
+            "grads", {"grad_norm": self.grad_norm, "loss": 0.0}, [Episode(float(self.length), self.length)], self.length
+        )
 
 
 class RecordingSink:
     def __init__(self):
         self.applied = 0
+        self.lock = threading.Lock()
 
-    def apply(self, grads, then=None):
-        self.applied += 1
-        if then is not None:
-            then()
+    def apply(self, grads):
+        with self.lock:
+            self.applied += 1
 
 
 def start_agent(core, worker_id=3):
     sink, counter, results, stop = RecordingSink(), StepCounter(), queue.Queue(), threading.Event()
+    core.sink = sink
     agent = WorkerAgent(worker_id, core, sink, counter, results, stop)
     agent.start()
     return agent, sink, counter, results, stop
@@ -161,6 +162,8 @@ def test_worker_stops_on_the_shared_event_and_reports_episodes():
     assert {(i.worker, i.episode_return, i.length) for i in items} == {(3, 7.0, 7)}
     assert [i.global_step for i in items] == [7 * (k + 1) for k in range(len(items))]
     assert counter.value == 7 * len(items) == 7 * agent.core.collects
+    # Pull, update, apply, count: one pull per update, each a consistent read under the optimizer's lock.
+    assert agent.core.pulls == agent.core.collects == sink.applied and agent.core.pulls_outside_the_lock == 0
 
 
 def test_non_finite_gradients_are_never_applied():

@@ -1,27 +1,34 @@
-"""What a worker computes: act, collect a rollout, returns, loss and gradients.
+"""One A3C worker update, top to bottom (DESIGN.md, "The algorithm, exactly").
 
-Nothing here knows how it is run: `worker.thread.WorkerAgent` runs it on a thread beside the global model
-(weights pulled in-graph), `worker.ray_actor.RolloutActor` in a Ray actor's process (weights sent as one
-flat vector).
-Every TensorFlow call is a `tf.function` with a fixed input signature, traced once in the constructor
-(on the caller's thread, before any worker starts) so that no call retraces and no thread builds a graph.
-Games with a TensorFlow port of their environment (CartPole) use `worker.graph_core.GraphWorkerCore`
-instead, which computes the same update in one graph.
+    WorkerCore.update()
+      1. collect            act for t_max steps in every environment, keeping the rollout     (memory.Rollout)
+      2. n_step_returns     R_t = r_t + gamma * R_{t+1}, bootstrapped where an episode or the rollout ended
+      3. a3c_loss           policy gradient, value and entropy terms, through the policy's distribution
+      4. a3c_gradients      gradients of that loss on the local model, clipped by global norm
+
+Steps 2-4 run as one XLA-compiled `tf.function` with a fixed input signature, traced in the constructor (on
+the caller's thread, before any worker starts), so no call retraces and no thread builds a graph. Pulling the
+global weights and applying the gradients are the harness's part (`worker.thread`). Games whose environments
+exist as TensorFlow ops (CartPole) may run `worker.graph_core.GraphWorkerCore` instead: a speed-up that puts
+step 1 into the same graph and shares steps 2-4 with this module.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import tensorflow as tf
 from gymnasium.vector import VectorEnv
 
-from memory import Rollout, n_step_returns
+from memory import Rollout, RolloutBatch
 from models import ActorCritic, make_actor, zero_state_rows
+from models.distributions import Distribution
 from worker.hyperparams import Hyperparams
-from worker.loss import STAT_NAMES, clipped_flat_gradients
 from worker.weight_sync import WeightSync
+
+STAT_NAMES = ("loss", "policy_loss", "value_loss", "entropy", "grad_norm")
 
 
 @dataclass(frozen=True)
@@ -30,7 +37,33 @@ class Episode:
     length: int
 
 
+@dataclass(frozen=True)
+class Update:
+    """What one worker update produces, however the worker is run."""
+
+    grads: tf.Tensor | np.ndarray  # the clipped gradient, one flat vector in model variable order
+    stats: dict[str, float]  # STAT_NAMES
+    episodes: list[Episode]  # finished during the rollout, in step then environment order
+    steps: int  # environment steps taken (real transitions only)
+
+
+class Core(Protocol):
+    """The worker contract: every way of computing an update offers it (this module's `WorkerCore`, the
+    in-graph `GraphWorkerCore`, the Ray stand-in `RemoteCore`). How a failed worker restarts is the backend's
+    business (`master_agent.backends`)."""
+
+    def pull(self) -> None:
+        """Copy the global weights into the local model."""
+
+    def update(self) -> Update:
+        """Collect one rollout with the local model and return its clipped gradients."""
+
+    rng_state: dict  # the action sampler's state, checkpointed so a resumed run samples on
+
+
 class WorkerCore:
+    """The reference worker: gymnasium environments stepped from Python."""
+
     def __init__(
         self,
         local_model: ActorCritic,
@@ -40,6 +73,7 @@ class WorkerCore:
         seed: int,
     ) -> None:
         self.model = local_model
+        self.distribution: Distribution = local_model.distribution
         self.env = env
         self.hp = hp
         self.num_envs = env.num_envs
@@ -47,33 +81,23 @@ class WorkerCore:
         obs_shape = tuple(space.shape)
         # Images stay uint8 until the network (4x less memory per rollout); vectors become float32.
         self.obs_dtype = np.uint8 if space.dtype == np.uint8 else np.float32
-        self.rollout = Rollout(hp.t_max, self.num_envs, obs_shape, self.obs_dtype)
+        self.rollout = Rollout(hp.t_max, self.num_envs, obs_shape, self.obs_dtype, self.distribution)
         self.rng = np.random.default_rng(seed)
 
         obs_spec = tf.TensorSpec([None, *obs_shape], tf.as_dtype(self.obs_dtype))
         self.actor = make_actor(local_model, obs_spec)
         self.weights = WeightSync(local_model.trainable_variables, global_variables)
+        batch_spec = Rollout.spec(hp.t_max, obs_spec, self.distribution.action_spec(), local_model.state_specs())
         self._gradients = tf.function(
-            self._gradients_graph,
-            input_signature=[
-                obs_spec,
-                tf.TensorSpec([None], tf.int32),  # actions
-                tf.TensorSpec([hp.t_max, None], tf.float32),  # rewards
-                tf.TensorSpec([hp.t_max, None], tf.bool),  # terminated
-                tf.TensorSpec([hp.t_max, None], tf.bool),  # truncated
-                tf.TensorSpec([hp.t_max, None], tf.float32),  # V(final observation) where truncated
-                tf.TensorSpec([None], tf.float32),  # V(observation the rollout was cut at)
-                tf.TensorSpec([None], tf.float32),  # mask of valid steps
-                tf.TensorSpec([hp.t_max, None], tf.bool),  # episode starts
-                local_model.state_specs(),  # recurrent state at the rollout's start
-            ],
+            lambda batch: a3c_gradients(self.model, batch, hp),
+            input_signature=[batch_spec],
             jit_compile=True,  # XLA fuses the many small ops: CNN-LSTM gradient 58 -> 33 ms for 80 frames
         ).get_concrete_function()
 
         self.start_episodes(env, seed)
         self.last_values = np.zeros(self.num_envs, dtype=np.float32)
         self.rollout.state0 = tuple(s.copy() for s in self.state)
-        self.gradients()  # XLA compiles for the rollout's shapes now, not in the first update of a thread
+        self._gradients(self.rollout.batch(self.last_values))  # XLA compiles now, not in a thread's first update
 
     def start_episodes(self, env: VectorEnv, seed: int) -> None:
         """Begin fresh episodes in `env` (also how a failed worker restarts with a new environment)."""
@@ -88,49 +112,44 @@ class WorkerCore:
         self.episode_return = np.zeros(self.num_envs, dtype=np.float64)
         self.episode_length = np.zeros(self.num_envs, dtype=np.int64)
 
-    # --- graphs -------------------------------------------------------------------------------
-    def _gradients_graph(self, obs, actions, rewards, terminated, truncated, final_values, last_values, mask,
-                         starts, state0):
-        returns = n_step_returns(rewards, terminated, truncated, final_values, last_values, self.hp.gamma)
-        return clipped_flat_gradients(
-            self.model, obs, state0, starts, actions, tf.reshape(returns, [-1]), mask, self.hp
-        )
-
-    # --- steps of the algorithm ---------------------------------------------------------------
     def pull(self) -> None:
         """Copy the global weights into the local model (in-graph assigns, no NumPy round trip)."""
         self.actor.load([w.numpy() for w in self.weights.pull()])
 
     def load_flat(self, flat_weights: np.ndarray) -> None:
-        """Set the local model from the global weights sent as one flat vector (model variable order)."""
+        """Set the local model from the global weights sent as one flat vector (a Ray actor's pull)."""
         self.actor.load([w.numpy() for w in self.weights.load_flat(flat_weights)])
 
     @property
     def rng_state(self) -> dict:
-        """The action sampler's state: checkpointed so a resumed run samples on from where it stopped."""
         return self.rng.bit_generator.state
 
     @rng_state.setter
     def rng_state(self, state: dict) -> None:
         self.rng.bit_generator.state = state
 
-    def sample(self, logits: np.ndarray) -> np.ndarray:
-        """Sample a ~ softmax(logits) for every environment at once (Gumbel-max trick)."""
-        gumbel = -np.log(-np.log(self.rng.random(logits.shape)))
-        return np.argmax(logits + gumbel, axis=1)
+    def update(self) -> Update:
+        episodes, steps = self.collect()  # 1
+        grads, stats = self._gradients(self.rollout.batch(self.last_values))  # 2-4
+        return Update(grads, dict(zip(STAT_NAMES, stats.numpy().tolist())), episodes, steps)
 
     def collect(self) -> tuple[list[Episode], int]:
-        """Act for up to t_max steps in every environment; return finished episodes and env steps taken."""
+        """1. Act for t_max steps in every environment; return the finished episodes and env steps taken.
+
+        The vector env autoresets in NEXT_STEP mode: the step after an episode ends is a reset step whose
+        action is ignored, so it is stored as not `valid` (no transition, no part in the loss), and the
+        observation it is taken from is the ended episode's final one, whose value bootstraps a truncation.
+        """
         ro, env = self.rollout, self.env
         ro.state0 = tuple(s.copy() for s in self.state)
         finished: list[Episode] = []
         for t in range(ro.t_max):
             ro.starts[t] = self.next_starts
             zero_state_rows(self.state, self.next_starts)
-            logits, values, self.state = self.actor(self.obs, self.state)
+            params, values, self.state = self.actor(self.obs, self.state)
             if t > 0:  # a truncated episode's final observation is this step's input
                 ro.final_values[t - 1] = np.where(ro.truncated[t - 1], values, 0.0)
-            actions = self.sample(logits)
+            actions = self.distribution.sample_numpy(params, self.rng)
             ro.obs[t] = self.obs
             ro.actions[t] = actions
             ro.valid[t] = ~self.prev_done
@@ -140,7 +159,7 @@ class WorkerCore:
             ro.truncated[t] = truncated
             self.obs = obs.astype(self.obs_dtype, copy=False)
 
-            self.episode_return += rewards
+            self.episode_return += rewards  # the real reward: logged returns are the game's score
             self.episode_length += ro.valid[t]
             done = terminated | truncated
             if done.any():
@@ -154,19 +173,74 @@ class WorkerCore:
         ro.final_values[-1] = np.where(ro.truncated[-1], self.last_values, 0.0)
         return finished, int(ro.valid.sum())
 
-    def gradients(self) -> tuple[tf.Tensor, dict[str, float]]:
-        """Gradients of the A3C loss on the local model, clipped by global norm, as one flat vector."""
-        ro = self.rollout
-        grads, stats = self._gradients(
-            ro.flat("obs"),
-            ro.flat("actions"),
-            ro.rewards,
-            ro.terminated,
-            ro.truncated,
-            ro.final_values,
-            self.last_values,
-            ro.flat("valid").astype(np.float32),
-            ro.starts,
-            ro.state0,
+
+def n_step_returns(rewards, terminated, truncated, final_values, last_values, gamma: float) -> tf.Tensor:
+    """2. R_t = r_t + gamma * R_{t+1}, computed backwards over a [T, E] rollout (T static).
+
+    Where an episode ends at step t the chain is cut: a *terminated* episode bootstraps from 0, a *truncated*
+    one (time limit) from `final_values[t]`, the value of its final observation, because the state itself was
+    not terminal. The step after the rollout bootstraps from `last_values` (V of the observation the rollout
+    was cut at). Rewards are never rewritten. Eager calls with NumPy arrays work too.
+    """
+    rewards = tf.convert_to_tensor(rewards, tf.float32)
+    final_values = tf.convert_to_tensor(final_values, tf.float32)
+    next_return = tf.convert_to_tensor(last_values, tf.float32)
+    returns = []
+    for t in range(rewards.shape[0] - 1, -1, -1):
+        bootstrap = tf.where(terminated[t], 0.0, tf.where(truncated[t], final_values[t], next_return))
+        next_return = rewards[t] + gamma * bootstrap
+        returns.append(next_return)
+    return tf.stack(returns[::-1])
+
+
+def a3c_loss(
+    distribution: Distribution,
+    params: tf.Tensor,
+    values: tf.Tensor,
+    actions: tf.Tensor,
+    returns: tf.Tensor,
+    mask: tf.Tensor,
+    entropy_beta: float,
+    value_coef: float,
+) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
+    """3. L = sum[-log pi(a|s) * stop_grad(A)] + c_v * sum[0.5 * A^2] - beta * sum[H(pi(.|s))], A = R - V(s).
+
+    `mask` (1 for real transitions, 0 for a vector env's reset steps) weights every sum. The entropy is the
+    distribution's full H(pi(.|s)) with a minus sign: a bonus that keeps the policy exploring (the tutorial's
+    `+ pi(a) log pi(a)` of the taken action lowers entropy instead).
+    """
+    advantages = returns - values
+    policy_loss = -tf.reduce_sum(mask * distribution.log_prob(params, actions) * tf.stop_gradient(advantages))
+    value_loss = tf.reduce_sum(mask * 0.5 * tf.square(advantages))
+    entropy = tf.reduce_sum(mask * distribution.entropy(params))
+    loss = policy_loss + value_coef * value_loss - entropy_beta * entropy
+    return loss, {"policy_loss": policy_loss, "value_loss": value_loss, "entropy": entropy}
+
+
+def a3c_gradients(model: ActorCritic, batch: RolloutBatch, hp: Hyperparams) -> tuple[tf.Tensor, tf.Tensor]:
+    """2-4. Returns, loss and its gradient on `model`, clipped by global norm, as one flat vector; and the loss
+    statistics in `STAT_NAMES` order. One flat tensor crosses into the shared optimizer instead of one per
+    variable, which is most of the cost of a small network's update call."""
+    returns = n_step_returns(
+        batch.rewards, batch.terminated, batch.truncated, batch.final_values, batch.last_values, hp.gamma
+    )
+
+    def flat(x):  # [T, E, ...] -> [T * E, ...], the batch layout the network and the loss take
+        return tf.reshape(x, [-1, *x.shape[2:]])
+
+    with tf.GradientTape() as tape:
+        params, values = model.unroll(flat(batch.obs), batch.state0, batch.starts)
+        loss, terms = a3c_loss(
+            model.distribution,
+            params,
+            values,
+            flat(batch.actions),
+            flat(returns),
+            flat(tf.cast(batch.valid, tf.float32)),
+            hp.entropy_beta,
+            hp.value_coef,
         )
-        return grads, dict(zip(STAT_NAMES, stats.numpy().tolist()))
+    grads = tape.gradient(loss, model.trainable_variables)
+    clipped, norm = tf.clip_by_global_norm(grads, hp.max_grad_norm)
+    flat_grads = tf.concat([tf.reshape(g, [-1]) for g in clipped], axis=0)
+    return flat_grads, tf.stack([loss, terms["policy_loss"], terms["value_loss"], terms["entropy"], norm])

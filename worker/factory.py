@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from envs import GameSpec, make_vector_env
-from models import build_model
+from models import build_model, make_distribution
 from worker.core import WorkerCore
 from worker.graph_core import GraphWorkerCore
 from worker.hyperparams import Hyperparams
@@ -11,29 +11,30 @@ from worker.hyperparams import Hyperparams
 
 def make_core(
     game: GameSpec,
+    network: str,
     hp: Hyperparams,
     seed: int,
     global_variables: list | None,
     *,
     env_impl: str = "gymnasium",
-    recurrent: bool = False,
     name: str = "local",
 ) -> WorkerCore | GraphWorkerCore:
     """`env_impl` "tf": the game's TensorFlow port and the one-graph core; "gymnasium": gymnasium's envs."""
+    distribution = make_distribution(game.action_space)
     if env_impl == "tf":
         from envs.cartpole_tf import CartPoleTF
 
         env = CartPoleTF(game.game_id, hp.envs_per_worker, seed)
-        model = build_model(env.obs_shape, game.n_actions, name=name)
+        model = build_model(network, env.obs_shape, distribution, name=name)
         return GraphWorkerCore(model, global_variables, env, hp, seed)
-    vector_env = make_vector_env(game, hp.envs_per_worker, recurrent=recurrent)
-    model = build_model(tuple(vector_env.single_observation_space.shape), game.n_actions, name=name)
+    vector_env = make_vector_env(game, hp.envs_per_worker, recurrent=network == "cnn_lstm")
+    model = build_model(network, tuple(vector_env.single_observation_space.shape), distribution, name=name)
     return WorkerCore(model, global_variables, vector_env, hp, seed)
 
 
-def fresh_env(core: WorkerCore | GraphWorkerCore, game: GameSpec, hp: Hyperparams, recurrent: bool):
+def fresh_env(core: WorkerCore | GraphWorkerCore, game: GameSpec, network: str, hp: Hyperparams):
     """What a restarted worker plays in: new gymnasium envs; an in-graph core keeps its own (its graph
     holds their variables), and `start_episodes` resets them."""
     if isinstance(core, GraphWorkerCore):
         return core.env
-    return make_vector_env(game, hp.envs_per_worker, recurrent=recurrent)
+    return make_vector_env(game, hp.envs_per_worker, recurrent=network == "cnn_lstm")

@@ -1,10 +1,11 @@
-"""What a worker computes when its environments run in TensorFlow (CartPole): the whole update in one graph.
+"""An optional speed-up of `worker.core.WorkerCore` for games ported to TensorFlow (CartPole): the same update,
+with the rollout inside the gradient's graph.
 
 `WorkerCore` steps gymnasium envs from Python, so its rollout holds the GIL and two worker threads cannot
-share two cores. Here acting, sampling, stepping (`envs.cartpole_tf`), returns, loss and gradients are
-one XLA-compiled call per update that takes no inputs (the state lives in variables), so the GIL is
-released for all of it. Same algorithm and interface as `WorkerCore` (`collect`, `gradients`, `pull`,
-`load_flat`, `rng_state`), so `WorkerAgent` and the Ray actor drive either; only feed-forward models.
+share two cores. Here acting, sampling, stepping (`envs.cartpole_tf`) and the reference path's steps 2-4
+(`worker.core.a3c_gradients`: returns, loss, clipped gradients) are one XLA-compiled call per update that
+takes no inputs (the state lives in variables), so the GIL is released for all of it. The rollout follows
+`WorkerCore.collect` rule for rule; `tests/test_worker_parity.py` holds the two to it. Feed-forward models only.
 """
 
 from __future__ import annotations
@@ -13,19 +14,13 @@ import numpy as np
 import tensorflow as tf
 
 from envs.cartpole_tf import CartPoleTF
-from memory import n_step_returns
+from memory import RolloutBatch
 from models import ActorCritic
-from worker.core import Episode
+from worker.core import STAT_NAMES, Episode, Update, a3c_gradients
 from worker.hyperparams import Hyperparams
-from worker.loss import STAT_NAMES, clipped_flat_gradients
 from worker.weight_sync import WeightSync
 
 RNG_KIND = "tf-philox"  # what `rng_state` holds, so a checkpoint of another core's sampler is recognised
-
-
-def _flat(x: tf.Tensor) -> tf.Tensor:
-    """[t_max, E, ...] -> [t_max * E, ...], the batch layout the loss takes."""
-    return tf.reshape(x, [-1, *x.shape[2:]])
 
 
 class GraphWorkerCore:
@@ -40,6 +35,7 @@ class GraphWorkerCore:
         if local_model.recurrent:
             raise ValueError("the in-graph worker runs feed-forward models only")
         self.model = local_model
+        self.distribution = local_model.distribution
         self.hp = hp
         self.env = env
         self.num_envs = env.num_envs
@@ -50,8 +46,6 @@ class GraphWorkerCore:
         self.episode_return = tf.Variable(tf.zeros([self.num_envs], tf.float64), trainable=False)
         self.episode_length = tf.Variable(tf.zeros([self.num_envs], tf.int32), trainable=False)
         self._update = tf.function(self._update_graph, input_signature=[], jit_compile=True).get_concrete_function()
-        self._grads: tf.Tensor | None = None
-        self._stats: tf.Tensor | None = None
 
         self.start_episodes(env, seed)
         self._update()  # XLA compiles now, not in the first update of a thread; then start afresh
@@ -67,33 +61,68 @@ class GraphWorkerCore:
         self.episode_return.assign(tf.zeros_like(self.episode_return))
         self.episode_length.assign(tf.zeros_like(self.episode_length))
 
-    # --- the graph ----------------------------------------------------------------------------
-    def _sample(self, logits):
-        """a ~ softmax(logits) for every environment at once (Gumbel-max trick, as `WorkerCore.sample`)."""
-        uniform = self.sampler.uniform(tf.shape(logits), minval=np.finfo(np.float32).tiny, maxval=1.0)
-        return tf.argmax(logits - tf.math.log(-tf.math.log(uniform)), axis=1, output_type=tf.int32)
+    def pull(self) -> None:
+        """Copy the global weights into the local model (in-graph assigns)."""
+        self.weights.pull()
 
-    def _rollout_graph(self):
-        """One rollout of t_max steps, exactly as `WorkerCore.collect`: [t_max, E] tensors and V(last obs)."""
+    def load_flat(self, flat_weights: np.ndarray) -> None:
+        """Set the local model from the global weights sent as one flat vector (a Ray actor's pull)."""
+        self.weights.load_flat(flat_weights)
+
+    @property
+    def rng_state(self) -> dict:
+        return {"kind": RNG_KIND, "state": self.sampler.state.numpy().tolist()}
+
+    @rng_state.setter
+    def rng_state(self, state: dict) -> None:
+        if state.get("kind") != RNG_KIND:
+            raise ValueError("the checkpoint's sampler state is not a TensorFlow Philox state")
+        self.sampler.state.assign(np.asarray(state["state"], dtype=np.int64))
+
+    def update(self) -> Update:
+        grads, stats, ended, ended_return, ended_length, steps = self._update()
+        ended = ended.numpy()
+        episodes = []
+        if ended.any():  # in step order, then environment order, as WorkerCore reports them
+            returns, lengths = ended_return.numpy()[ended], ended_length.numpy()[ended]
+            episodes = [Episode(float(r), int(n)) for r, n in zip(returns, lengths)]
+        return Update(grads, dict(zip(STAT_NAMES, stats.numpy().tolist())), episodes, int(steps))
+
+    # --- the graph ----------------------------------------------------------------------------
+    def _update_graph(self):
+        batch, ended = self._rollout_graph()
+        grads, stats = a3c_gradients(self.model, batch, self.hp)
+        steps = tf.reduce_sum(tf.cast(batch.valid, tf.int32))
+        return grads, stats, ended["ended"], ended["return"], ended["length"], steps
+
+    def _rollout_graph(self) -> tuple[RolloutBatch, dict[str, tf.Tensor]]:
+        """One rollout of t_max steps, rule for rule as `WorkerCore.collect`; and the episodes that ended."""
         obs, prev_done = self.obs.read_value(), self.prev_done.read_value()
         episode_return, episode_length = self.episode_return.read_value(), self.episode_length.read_value()
-        ro = {name: [] for name in ("obs", "actions", "rewards", "terminated", "truncated", "valid",
-                                    "final_values", "ended", "ended_return", "ended_length")}
+        ro = {name: [] for name in RolloutBatch._fields if name not in ("last_values", "state0", "starts")}
+        ended = {"ended": [], "return": [], "length": []}
         for t in range(self.hp.t_max):
-            logits, values = self.model(obs)
+            params, values = self.model(obs)
             if t > 0:  # a truncated episode's final observation is this step's input
                 ro["final_values"].append(tf.where(ro["truncated"][-1], values, 0.0))
-            actions = self._sample(logits)
+            actions = self.distribution.sample(params, self.sampler)
             next_obs, rewards, terminated, truncated = self.env.step(actions)
             valid = ~prev_done  # False on a reset step: no transition, no part in the loss
             episode_return += tf.cast(rewards, tf.float64)
             episode_length += tf.cast(valid, tf.int32)
             done = terminated | truncated
-            for name, value in (("obs", obs), ("actions", actions), ("terminated", terminated),
-                                ("truncated", truncated), ("valid", valid), ("ended", done),
-                                ("ended_return", episode_return), ("ended_length", episode_length),
-                                ("rewards", tf.clip_by_value(rewards, -1.0, 1.0) if self.hp.clip_rewards else rewards)):
+            clipped = tf.clip_by_value(rewards, -1.0, 1.0) if self.hp.clip_rewards else rewards
+            for name, value in (
+                ("obs", obs),
+                ("actions", actions),
+                ("rewards", clipped),
+                ("terminated", terminated),
+                ("truncated", truncated),
+                ("valid", valid),
+            ):
                 ro[name].append(value)
+            for name, value in (("ended", done), ("return", episode_return), ("length", episode_length)):
+                ended[name].append(value)
             episode_return = tf.where(done, tf.zeros_like(episode_return), episode_return)
             episode_length = tf.where(done, tf.zeros_like(episode_length), episode_length)
             prev_done, obs = done, next_obs
@@ -103,56 +132,6 @@ class GraphWorkerCore:
         self.prev_done.assign(prev_done)
         self.episode_return.assign(episode_return)
         self.episode_length.assign(episode_length)
-        return {name: tf.stack(steps) for name, steps in ro.items()}, last_values
-
-    def _update_graph(self):
-        """A rollout, its returns and its gradients."""
-        ro, last_values = self._rollout_graph()
-        returns = n_step_returns(
-            ro["rewards"], ro["terminated"], ro["truncated"], ro["final_values"], last_values, self.hp.gamma
-        )
-        mask = tf.cast(ro["valid"], tf.float32)
-        grads, stats = clipped_flat_gradients(
-            self.model, _flat(ro["obs"]), (), None, _flat(ro["actions"]), _flat(returns), _flat(mask), self.hp
-        )
-        steps = tf.reduce_sum(tf.cast(ro["valid"], tf.int32))
-        return grads, stats, ro["ended"], ro["ended_return"], ro["ended_length"], steps
-
-    # --- steps of the algorithm ---------------------------------------------------------------
-    def pull(self) -> None:
-        """Copy the global weights into the local model (in-graph assigns)."""
-        self.weights.pull()
-
-    def load_flat(self, flat_weights: np.ndarray) -> None:
-        """Set the local model from the global weights sent as one flat vector (model variable order)."""
-        self.weights.load_flat(flat_weights)
-
-    def collect(self) -> tuple[list[Episode], int]:
-        """Act for t_max steps in every environment; return finished episodes and env steps taken.
-
-        The same call computes this rollout's gradients, which `gradients` returns.
-        """
-        self._grads, self._stats, ended, ended_return, ended_length, steps = self._update()
-        ended = ended.numpy()
-        finished = []
-        if ended.any():  # in step order, then environment order, as WorkerCore reports them
-            returns, lengths = ended_return.numpy()[ended], ended_length.numpy()[ended]
-            finished = [Episode(float(r), int(n)) for r, n in zip(returns, lengths)]
-        return finished, int(steps)
-
-    def gradients(self) -> tuple[tf.Tensor, dict[str, float]]:
-        """Gradients of the A3C loss on the last rollout, clipped by global norm, as one flat vector."""
-        if self._grads is None:
-            raise RuntimeError("collect a rollout first")
-        return self._grads, dict(zip(STAT_NAMES, self._stats.numpy().tolist()))
-
-    @property
-    def rng_state(self) -> dict:
-        """The action sampler's state: checkpointed so a resumed run samples on from where it stopped."""
-        return {"kind": RNG_KIND, "state": self.sampler.state.numpy().tolist()}
-
-    @rng_state.setter
-    def rng_state(self, state: dict) -> None:
-        if state.get("kind") != RNG_KIND:
-            raise ValueError("the checkpoint's sampler state is not a TensorFlow Philox state")
-        self.sampler.state.assign(np.asarray(state["state"], dtype=np.int64))
+        steps = {name: tf.stack(values) for name, values in ro.items()}
+        batch = RolloutBatch(**steps, starts=tf.zeros_like(steps["valid"]), last_values=last_values, state0=())
+        return batch, {name: tf.stack(values) for name, values in ended.items()}

@@ -1,39 +1,37 @@
 """How a worker is run on Ray: an actor process with its own environments and local model.
 
-The actor computes exactly what a thread worker computes (`WorkerCore`): it loads the global weights sent
-as one flat vector, collects a rollout and returns the clipped gradients, also as one flat vector. On the
-master's side `RemoteCore` stands in for a `WorkerCore`, so the same `WorkerAgent` loop drives both
-backends: each arriving gradient is applied at once by the shared optimizer, under its lock, and the
-weights it produced go back with the actor's next step (RLlib's asynchronous A3C).
+The actor computes exactly what a thread worker computes (the same core): it loads the global weights sent
+as one flat vector and returns its `Update`, the clipped gradients also one flat vector. On the master's
+side `RemoteCore` offers the same worker contract (`worker.core.Core`), so the same `WorkerAgent` loop drives
+both backends: each arriving gradient is applied at once by the shared optimizer, under its lock, and the
+weights the worker pulls next go with the actor's next step (RLlib's asynchronous A3C).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from worker.core import Episode
+from worker.core import Update
 from worker.hyperparams import Hyperparams
 
 
 @dataclass(frozen=True)
 class StepResult:
-    """One actor step: what `WorkerCore.collect` and `WorkerCore.gradients` return, plus the sampler state."""
+    """One actor step: its update (gradients as NumPy, to cross processes) and its sampler state after it."""
 
-    grads: np.ndarray
-    stats: dict[str, float]
-    episodes: list[tuple[float, int]]
-    steps: int
+    update: Update
     rng_state: dict
 
 
 class RolloutActor:
     """The body of a Ray actor (wrapped by `ray.remote` in the master, so importing this needs no Ray)."""
 
-    def __init__(self, game: Any, hp: Hyperparams, recurrent: bool, seed: int, env_impl: str = "gymnasium") -> None:
+    def __init__(self, game: Any, network: str, hp: Hyperparams, seed: int, env_impl: str = "gymnasium") -> None:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         import tensorflow as tf
 
@@ -41,7 +39,7 @@ class RolloutActor:
         tf.config.threading.set_inter_op_parallelism_threads(1)
         from worker.factory import make_core
 
-        self.core = make_core(game, hp, seed, None, env_impl=env_impl, recurrent=recurrent)
+        self.core = make_core(game, network, hp, seed, None, env_impl=env_impl)
 
     def pid(self) -> int:
         return os.getpid()
@@ -51,26 +49,21 @@ class RolloutActor:
 
     def step(self, flat_weights: np.ndarray) -> StepResult:
         self.core.load_flat(flat_weights)
-        episodes, steps = self.core.collect()
-        grads, stats = self.core.gradients()
-        return StepResult(grads.numpy(), stats, [(e.episode_return, e.length) for e in episodes], steps,
-                          self.core.rng_state)
+        update = self.core.update()
+        return StepResult(
+            Update(np.asarray(update.grads), update.stats, update.episodes, update.steps), self.core.rng_state
+        )
 
 
 class RemoteCore:
-    """`WorkerCore`'s interface, served by a Ray actor: what `WorkerAgent` calls, one round trip per update.
-
-    `collect` sends the weights of the last `pull` and receives the rollout's episodes and gradients;
-    `gradients` hands those over. `pull` reads the global weights (inside the optimizer's lock when it is
-    `apply`'s `then`).
-    """
+    """The worker contract (`worker.core.Core`) served by a Ray actor, one round trip per update: `pull` reads
+    the global weights (the harness holds the optimizer's lock), `update` sends them and receives the update."""
 
     def __init__(self, start_actor: Callable[[int], Any], seed: int, global_weights: Callable[[], np.ndarray]) -> None:
         self._start_actor = start_actor
         self._global_weights = global_weights
         self.actor = start_actor(seed)
         self.weights: np.ndarray | None = None
-        self._result: StepResult | None = None
         self._rng_state: dict | None = None
 
     def wait_ready(self) -> int:
@@ -95,15 +88,12 @@ class RemoteCore:
     def pull(self) -> None:
         self.weights = self._global_weights()
 
-    def collect(self) -> tuple[list[Episode], int]:
+    def update(self) -> Update:
         import ray
 
-        self._result = ray.get(self.actor.step.remote(self.weights))
-        self._rng_state = self._result.rng_state
-        return [Episode(r, n) for r, n in self._result.episodes], self._result.steps
-
-    def gradients(self) -> tuple[np.ndarray, dict[str, float]]:
-        return self._result.grads, self._result.stats
+        result = ray.get(self.actor.step.remote(self.weights))
+        self._rng_state = result.rng_state
+        return result.update
 
     @property
     def rng_state(self) -> dict | None:

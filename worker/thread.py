@@ -1,30 +1,28 @@
-"""How a worker is run today: a thin `threading.Thread` harness around `WorkerCore`."""
+"""How a worker is run on a thread: the A3C loop around a core (`worker.core.Core`)."""
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 
-from worker.core import WorkerCore
+from worker.core import Core, Update
 
 # A worker that meets this many non-finite gradients in a row stops the run: skipping cannot fix it.
 MAX_CONSECUTIVE_NONFINITE = 20
 
-# Test hook: "exception@N" raises in worker 0's N-th update, "nan@N" makes its gradients NaN from then on,
-# "nan_once@N" only in that update. Read once per thread; unset in normal use.
-FAULT_ENV = "A3C_TEST_FAULT"
-
 
 class GradientSink(Protocol):
-    """The master's lock-guarded optimizer, as a worker sees it."""
+    """The master's shared optimizer, as a worker sees it."""
 
-    def apply(self, flat_grads, then: Callable[[], None]) -> None: ...
+    lock: threading.Lock  # serialises updates of the global model and consistent reads of it
+
+    def apply(self, flat_grads) -> None: ...
 
 
 class StepCounter(Protocol):
@@ -56,28 +54,14 @@ class WorkerFailure:
     recoverable: bool  # False for numerical faults: a fresh environment would not fix them
 
 
-class InjectedFault(RuntimeError):
-    """Raised by the A3C_TEST_FAULT test hook."""
-
-
-def parse_fault(spec: str | None) -> tuple[str, int] | None:
-    if not spec:
-        return None
-    kind, _, at = spec.partition("@")
-    return kind, int(at or 1)
-
-
 class WorkerAgent(threading.Thread):
-    """Loop until `stop` is set: rollout, gradients, push to the global model, pull its weights back.
-
-    Episodes go onto `results`; an exception is not swallowed but put there as a `WorkerFailure` so the
-    master can restart the worker or stop the run. A non-finite gradient is never applied, only counted.
-    """
+    """One A3C worker on a thread, until `stop` is set. Episodes go onto `results`; an exception is not
+    swallowed but put there as a `WorkerFailure`, so the master can restart the worker or stop the run."""
 
     def __init__(
         self,
         worker_id: int,
-        core: WorkerCore,
+        core: Core,
         optimizer: GradientSink,
         counter: StepCounter,
         results: queue.Queue,
@@ -96,48 +80,59 @@ class WorkerAgent(threading.Thread):
         self.setup = setup  # e.g. a restart's fresh environments: done on this thread, the master goes on
         self.updates = 0
         self.skipped_updates = 0
-        self.fault = parse_fault(os.environ.get(FAULT_ENV)) if worker_id == 0 else None
-
-    def _inject(self, flat_grads, stats):
-        kind, at = self.fault
-        n = self.updates + self.skipped_updates + 1
-        if kind == "exception" and n == at:
-            raise InjectedFault(f"injected failure in update {n}")
-        if (kind == "nan" and n >= at) or (kind == "nan_once" and n == at):
-            return flat_grads * np.nan, {**stats, "grad_norm": float("nan")}
-        return flat_grads, stats
+        self.consecutive_nonfinite = 0
 
     def run(self) -> None:
-        consecutive_nonfinite = 0
+        """A3C, one update after another:
+
+        1. pull     copy the global weights into the local model        worker/core.py  WorkerCore.pull
+        2. update   act t_max steps in every environment, n-step returns,
+                    loss, gradients clipped by global norm               worker/core.py  WorkerCore.update
+        3. apply    the gradients to the global model, under the lock    master_agent/shared_optimizer.py  apply
+        4. count    env steps, and each finished episode to the master   here
+        """
         try:
             if self.setup is not None:
                 self.setup()
-            self.core.pull()
             while not self.stop.is_set():
-                episodes, steps = self.core.collect()
-                grads, stats = self.core.gradients()
-                if self.fault:
-                    grads, stats = self._inject(grads, stats)
-                if np.isfinite(stats["grad_norm"]):
-                    self.optimizer.apply(grads, then=self.core.pull)
-                    self.updates += 1
-                    consecutive_nonfinite = 0
-                else:
-                    self.skipped_updates += 1
-                    consecutive_nonfinite += 1
+                with self.optimizer.lock:  # a consistent snapshot, never one half-way through an apply
                     self.core.pull()
-                    if consecutive_nonfinite >= MAX_CONSECUTIVE_NONFINITE:
-                        self.results.put(WorkerFailure(
-                            self.worker_id,
-                            f"{consecutive_nonfinite} non-finite gradients in a row (none was applied)",
-                            "", recoverable=False))
-                        return
-                global_step = self.counter.add(steps)
-                for ep in episodes:
-                    self.results.put(EpisodeResult(self.worker_id, ep.episode_return, ep.length, global_step))
-                if self.updates % self.stats_every == 0 and consecutive_nonfinite == 0:
-                    self.results.put(UpdateStats(self.worker_id, global_step, stats))
+                update = self.core.update()
+                if not self._apply(update):
+                    return
+                self._count(update)
         except BaseException as exc:  # reported, never silent: the master restarts the worker or stops
             summary = (str(exc).strip().splitlines() or [""])[0]  # one line for the console; all in error.log
-            self.results.put(WorkerFailure(
-                self.worker_id, f"{type(exc).__name__}: {summary}", traceback.format_exc(), recoverable=True))
+            self.results.put(
+                WorkerFailure(
+                    self.worker_id, f"{type(exc).__name__}: {summary}", traceback.format_exc(), recoverable=True
+                )
+            )
+
+    def _apply(self, update: Update) -> bool:
+        """Apply a finite gradient; skip and count a non-finite one. False: too many in a row, stop."""
+        if np.isfinite(update.stats["grad_norm"]):
+            self.optimizer.apply(update.grads)
+            self.updates += 1
+            self.consecutive_nonfinite = 0
+            return True
+        self.skipped_updates += 1
+        self.consecutive_nonfinite += 1
+        if self.consecutive_nonfinite < MAX_CONSECUTIVE_NONFINITE:
+            return True
+        self.results.put(
+            WorkerFailure(
+                self.worker_id,
+                f"{self.consecutive_nonfinite} non-finite gradients in a row (none was applied)",
+                "",
+                recoverable=False,
+            )
+        )
+        return False
+
+    def _count(self, update: Update) -> None:
+        global_step = self.counter.add(update.steps)
+        for ep in update.episodes:
+            self.results.put(EpisodeResult(self.worker_id, ep.episode_return, ep.length, global_step))
+        if self.updates % self.stats_every == 0 and self.consecutive_nonfinite == 0:
+            self.results.put(UpdateStats(self.worker_id, global_step, update.stats))

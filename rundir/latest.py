@@ -10,8 +10,9 @@ loads anything heavy.
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
+
+from rundir.files import AtomicWrite
 
 LATEST = "latest"
 _MAX_POINTER_BYTES = 4096  # a text pointer holds one directory name; anything larger is not one
@@ -19,10 +20,6 @@ _MAX_POINTER_BYTES = 4096  # a text pointer holds one directory name; anything l
 
 class RunPointerError(ValueError):
     """A `latest` pointer that leads nowhere."""
-
-
-def _temp_name(directory: Path) -> Path:
-    return directory / f".{LATEST}.{os.getpid()}.{threading.get_ident()}.tmp"
 
 
 def update_latest_link(run_dir: Path) -> Path | None:
@@ -33,35 +30,21 @@ def update_latest_link(run_dir: Path) -> Path | None:
     leaves everything as it was.
     """
     run_dir = Path(run_dir)
-    parent, name = run_dir.parent, run_dir.name
-    link = parent / LATEST
+    link = run_dir.parent / LATEST
     if link.is_dir() and not link.is_symlink():
         return None  # someone's own directory: not ours to replace
-    tmp = _temp_name(parent)
     try:
-        tmp.unlink(missing_ok=True)
-        os.symlink(name, tmp, target_is_directory=True)
-        os.replace(tmp, link)
+        with AtomicWrite(link) as tmp:
+            os.symlink(run_dir.name, tmp, target_is_directory=True)
         return link
-    except OSError:
-        _remove_quietly(tmp)
-    try:  # no symlinks here: a text file with the run's name, replaced atomically too
-        with tmp.open("w") as f:
-            f.write(name + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, link)
-        return link
-    except OSError:
-        _remove_quietly(tmp)
-        return None
-
-
-def _remove_quietly(path: Path) -> None:
-    try:
-        path.unlink(missing_ok=True)
     except OSError:
         pass
+    try:  # no symlinks here: a text file with the run's name, replaced atomically too
+        with AtomicWrite(link) as tmp:
+            tmp.write_text(run_dir.name + "\n")
+        return link
+    except OSError:
+        return None
 
 
 def resolve_run_dir(path: str | Path) -> Path:
