@@ -17,7 +17,8 @@ class SharedOptimizer:
     """
 
     def __init__(self, global_model: keras.Model, learning_rate: float) -> None:
-        self.lock = threading.Lock()
+        # Re-entrant: a worker holds it around `apply` and its pull of the weights that apply produced.
+        self.lock = threading.RLock()
         self.variables = list(global_model.trainable_variables)
         self.optimizer = keras.optimizers.Adam(learning_rate=learning_rate)
         self.optimizer.build(self.variables)
