@@ -43,7 +43,8 @@ def read_checkpoint(info: RunInfo) -> tuple[list[np.ndarray], int | None]:
     try:
         checkpoint = rundir.read_checkpoint(info.run_dir)
     except rundir.CheckpointError as exc:
-        raise EvalError(str(exc)) from None
+        message = f"cannot read checkpoint '{exc.path}': {exc.detail}" if exc.problem == "damaged" else str(exc)
+        raise EvalError(message) from None
     step = checkpoint.state.get("global_step")
     return checkpoint.weights, int(step) if isinstance(step, (int, float)) else None
 

@@ -35,8 +35,16 @@ def load_run_info(path: str | Path) -> RunInfo:
     try:
         run_dir = resolve_run_dir(path)
         saved = read_config(run_dir)
-    except (RunPointerError, ConfigError) as exc:
+    except RunPointerError as exc:
         raise EvalError(str(exc)) from None
+    except ConfigError as exc:
+        raise EvalError(
+            {
+                "no_run_dir": f"no run directory at '{path}'",
+                "missing": f"'{path}' holds no run (no {CONFIG_FILE})",
+                "foreign": f"'{exc.path}' is not a run's config (it needs config.game and observation_shape)",
+            }.get(exc.problem, str(exc))
+        ) from None
     try:
         config = saved["config"]
         shape = tuple(int(n) for n in saved["observation_shape"])

@@ -28,6 +28,7 @@ from master_agent.tensorboard_log import TensorBoardLog
 from models import ModelError, UnsupportedSpace, build_model, choose_network, make_distribution
 from plots import draw_reward_curves
 from rundir import (
+    EPISODES_FILE,
     REWARDS_PNG,
     CheckpointError,
     EpisodeLog,
@@ -230,7 +231,7 @@ class MasterAgent:
         self._write_config()
         self.progress.banner(self.banner())
         tensorboard = TensorBoardLog(self.run_dir)
-        log = EpisodeLog(self.run_dir / "episodes.csv", append=resume is not None)
+        log = EpisodeLog(self.run_dir / EPISODES_FILE, append=resume is not None)
         tally = EpisodeTally(
             cfg, log, tensorboard, *((resume.episodes, resume.recent_returns, resume.best_average) if resume else ())
         )

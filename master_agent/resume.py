@@ -10,7 +10,7 @@ import numpy as np
 
 from master_agent.config import RunConfig
 from plots import moving_average
-from rundir import CONFIG_FILE, RunFileError, read_checkpoint, read_config, read_episodes
+from rundir import CONFIG_FILE, ConfigError, RunFileError, read_checkpoint, read_config, read_episodes
 from worker import Hyperparams
 
 
@@ -39,16 +39,19 @@ def config_from_dict(data: dict[str, Any]) -> RunConfig:
 def load_resume_point(run_dir: str | Path) -> tuple[RunConfig, dict[str, Any], ResumePoint]:
     """(saved config, the whole config.json, resume point); raises ResumeError with a one-line reason."""
     run_dir = Path(run_dir)
+    damaged = f"'{run_dir / CONFIG_FILE}' is damaged or not an A3C-Keras config"
     try:
         saved = read_config(run_dir)
+        config = config_from_dict(saved["config"])
+    except ConfigError as exc:
+        raise ResumeError(damaged if exc.problem in ("unreadable", "foreign") else str(exc)) from None
+    except (ValueError, KeyError, TypeError):
+        raise ResumeError(damaged) from None
+    try:
         weights, optimizer_state, state = read_checkpoint(run_dir)
         episodes = read_episodes(run_dir)
     except RunFileError as exc:
         raise ResumeError(str(exc)) from None
-    try:
-        config = config_from_dict(saved["config"])
-    except (ValueError, KeyError, TypeError):
-        raise ResumeError(f"'{run_dir / CONFIG_FILE}' is damaged or not an A3C-Keras config") from None
     if state.get("game") != config.game:
         raise ResumeError(f"checkpoint is for '{state.get('game')}' but the run's config says '{config.game}'")
     returns = episodes["return"]

@@ -33,7 +33,14 @@ class RunDirError(ValueError):
 
 
 class RunFileError(ValueError):
-    """A file of a run directory that is missing, damaged or foreign; the message is one line for the user."""
+    """A file of a run directory that is missing, damaged or foreign; the message is one line for the user.
+
+    `problem` says which ("no_run_dir", "missing", "unreadable", "foreign", "damaged") and `detail` why, so a
+    command may word the same fault its own way (`--eval` and `--resume` always have)."""
+
+    def __init__(self, message: str, problem: str = "damaged", path: Path | None = None, detail: str = "") -> None:
+        super().__init__(message)
+        self.problem, self.path, self.detail = problem, path, detail
 
 
 class ConfigError(RunFileError):
@@ -128,17 +135,17 @@ def read_config(run_dir: str | Path) -> dict[str, Any]:
     """The whole `config.json` of the run at `run_dir`; ConfigError if there is none, or it is not a run's."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
-        raise ConfigError(f"no run directory at '{run_dir}'")
+        raise ConfigError(f"no run directory at '{run_dir}'", "no_run_dir", run_dir)
     path = run_dir / CONFIG_FILE
     if not path.is_file():
-        raise ConfigError(f"'{run_dir}' is not a run directory (no {CONFIG_FILE})")
+        raise ConfigError(f"'{run_dir}' is not a run directory (no {CONFIG_FILE})", "missing", path)
     try:
         saved = json.loads(path.read_bytes())
     except (OSError, ValueError) as exc:  # unreadable, not UTF-8, not JSON
-        raise ConfigError(f"cannot read '{path}': {exc}") from None
+        raise ConfigError(f"cannot read '{path}': {exc}", "unreadable", path, str(exc)) from None
     config = saved.get("config") if isinstance(saved, dict) else None
     if not isinstance(config, dict) or not isinstance(config.get("game"), str):
-        raise ConfigError(f"'{path}' is not a run's config (it has no config.game)")
+        raise ConfigError(f"'{path}' is not a run's config (it has no config.game)", "foreign", path)
     return saved
 
 
@@ -174,7 +181,7 @@ def read_checkpoint(run_dir: str | Path) -> Checkpoint:
     """The checkpoint of the run at `run_dir`; every way it can fail is one CheckpointError."""
     path = Path(run_dir) / CHECKPOINT_PATH
     if not path.is_file():
-        raise CheckpointError(f"no checkpoint at '{path}'")
+        raise CheckpointError(f"no checkpoint at '{path}'", "missing", path)
     try:
         with np.load(path) as data:
             weights = _numbered(data, "model")
@@ -184,11 +191,10 @@ def read_checkpoint(run_dir: str | Path) -> Checkpoint:
             raise ValueError("its state is not a JSON object")
     except Exception as exc:  # zipfile.BadZipFile, KeyError, ValueError, EOFError, JSON errors...
         reason = (str(exc).splitlines() or [""])[0][:200]
-        reason = f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__
-        what = reason if isinstance(exc, OSError) else f"it is damaged ({reason})"
-        raise CheckpointError(f"cannot read checkpoint '{path}': {what}") from None
+        raise CheckpointError(f"checkpoint '{path}' is damaged ({type(exc).__name__})", "damaged", path,
+                              reason or type(exc).__name__) from None  # fmt: skip
     if not weights:
-        raise CheckpointError(f"checkpoint '{path}' holds no model weights")
+        raise CheckpointError(f"checkpoint '{path}' holds no model weights", "foreign", path)
     return Checkpoint(weights, optimizer_state, state)
 
 

@@ -98,7 +98,7 @@ CASES = {
     "plot-out-in-missing-dir": (["--plot", "GOOD", "--out", "NOWHERE/curves.png"], "does not exist"),
     "resume-missing-dir": (["--resume", "NOWHERE"], "NOWHERE"),
     "resume-foreign-dir": (["--resume", "EMPTY"], "not a run directory"),
-    "resume-damaged-checkpoint": (["--resume", "DAMAGED"], "damaged"),
+    "resume-damaged-checkpoint": (["--resume", "DAMAGED"], "checkpoint.npz' is damaged ("),
     "resume-checkpoint-of-another-game": (["--resume", "OTHERGAME"], "checkpoint is for 'CartPole-v1'"),
     "resume-checkpoint-of-another-network": (["--resume", "OTHERNET"], "does not fit the MLPActorCritic"),
     "resume-corrupt-episodes": (["--resume", "CORRUPT"], "damaged"),

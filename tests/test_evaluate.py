@@ -177,9 +177,9 @@ def snapshot(root: Path) -> dict[str, bytes]:
     "case, args, phrase",
     [
         ("missing-dir", ["--eval", "runs/nowhere"], "no run directory"),
-        ("no-config", ["--eval", "runs/CartPole-v1-x"], "no config.json"),
+        ("no-config", ["--eval", "runs/CartPole-v1-x"], "holds no run (no config.json)"),
         ("no-checkpoint", ["--eval", "runs/CartPole-v1-x"], "no checkpoint"),
-        ("foreign-config", ["--eval", "runs/CartPole-v1-x"], "not a run's config"),
+        ("foreign-config", ["--eval", "runs/CartPole-v1-x"], "not a run's config (it needs config.game and"),
         ("episodes-0", ["--eval", "runs/CartPole-v1-x", "--episodes", "0"], "--episodes"),
         ("episodes-not-a-number", ["--eval", "runs/CartPole-v1-x", "--episodes", "ten"], "ten"),
         ("record-avi", ["--eval", "runs/CartPole-v1-x", "--record", "x.avi"], ".gif or .mp4"),

@@ -115,9 +115,11 @@ def test_checkpoint_round_trip(tmp_path):
 def test_a_damaged_checkpoint_is_one_clear_error(tmp_path, content):
     (tmp_path / "checkpoint").mkdir()
     (tmp_path / "checkpoint" / "checkpoint.npz").write_bytes(content)
-    with pytest.raises(CheckpointError, match="cannot read checkpoint .* damaged") as caught:
+    with pytest.raises(CheckpointError, match=r"checkpoint '.*checkpoint.npz' is damaged \(\w+\)") as caught:
         read_checkpoint(tmp_path)
     assert len(str(caught.value).splitlines()) == 1
+    # What each command words its own way from: which fault, and why (--eval prints the reason).
+    assert caught.value.problem == "damaged" and caught.value.detail
 
 
 def test_a_checkpoint_without_weights_or_state_is_damaged(tmp_path):
