@@ -37,6 +37,7 @@ from rundir import (
     read_config,
     read_episodes,
     save_checkpoint,
+    save_model,
     update_latest_link,
     write_config,
 )
@@ -109,6 +110,9 @@ class MasterAgent:
         self.obs_shape = tuple(probe.single_observation_space.shape)  # after preprocessing
         probe.close()
         self.global_model = build_model(self.network, self.obs_shape, distribution, name="global")
+        # What checkpoints save as checkpoint/model.keras: a copy given each checkpoint's weights, so writing the
+        # file needs no lock, and never catches the global model half-way through an update.
+        self.saved_model = build_model(self.network, self.obs_shape, distribution, name="global")
         self.optimizer = SharedOptimizer(self.global_model, config.learning_rate)
         if resume is not None:
             self._restore(resume)
@@ -363,6 +367,8 @@ class MasterAgent:
             "rng": [w.core.rng_state for w in self.workers],
         }
         save_checkpoint(self.run_dir, weights, optimizer_state, state)
+        self.saved_model.set_weights(weights)
+        save_model(self.run_dir, self.saved_model)
 
     def _draw_curves(self) -> None:
         episodes = read_episodes(self.run_dir)

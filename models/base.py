@@ -11,7 +11,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from models.distributions import Distribution
+from models.distributions import Distribution, distribution_from_config
 
 State = tuple  # of [batch, units] arrays; () for feed-forward networks
 
@@ -24,6 +24,15 @@ class ActorCritic(keras.Model):
     def __init__(self, distribution: Distribution, **kwargs) -> None:
         super().__init__(**kwargs)
         self.distribution = distribution
+
+    def get_config(self) -> dict:
+        """What `keras.saving.load_model` needs to rebuild the network (the classes are registered serializable)."""
+        return {"name": self.name, "distribution": self.distribution.get_config()}
+
+    @classmethod
+    def from_config(cls, config: dict) -> ActorCritic:
+        config = dict(config)
+        return cls(distribution_from_config(config.pop("distribution")), **config)
 
     def initial_state(self, batch: int) -> State:
         return ()

@@ -7,6 +7,7 @@ the README). On CPU-only machines the network, not the emulator, bounds the step
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import tensorflow as tf
 from keras import layers
@@ -34,6 +35,7 @@ class ConvTrunk(layers.Layer):
         return self.dense(self.flatten(self.conv2(self.conv1(x))))
 
 
+@keras.saving.register_keras_serializable(package="a3c_keras")
 class CNNActorCritic(ActorCritic):
     """Feed-forward: the frame stack is the agent's only memory."""
 
@@ -48,6 +50,7 @@ class CNNActorCritic(ActorCritic):
         return self.policy_head(features), self.value_head(features)[:, 0]
 
 
+@keras.saving.register_keras_serializable(package="a3c_keras")
 class CNNLSTMActorCritic(ActorCritic):
     """One frame per step; an LSTM(256) carries what happened before (truncated BPTT over a rollout)."""
 

@@ -37,6 +37,10 @@ class Distribution(ABC):
         """A batch of actions, as a traced function takes them."""
         return tf.TensorSpec([None, *self.action_shape], tf.as_dtype(self.action_dtype))
 
+    def get_config(self) -> dict:
+        """What rebuilds it (`distribution_from_config`): saved inside the network's `.keras` file."""
+        return {"class_name": type(self).__name__}
+
     # TensorFlow: inside the loss and the in-graph worker
     @abstractmethod
     def log_prob(self, params: tf.Tensor, actions: tf.Tensor) -> tf.Tensor:
@@ -95,8 +99,19 @@ class Categorical(Distribution):
     def mode_numpy(self, params):
         return np.argmax(params, axis=-1).astype(self.action_dtype)
 
+    def get_config(self) -> dict:
+        return {**super().get_config(), "n": self.n}
+
     def __repr__(self) -> str:
         return f"Categorical({self.n})"
+
+
+DISTRIBUTIONS: dict[str, type[Distribution]] = {"Categorical": Categorical}
+
+
+def distribution_from_config(config: dict) -> Distribution:
+    config = dict(config)
+    return DISTRIBUTIONS[config.pop("class_name")](**config)
 
 
 def make_distribution(action_space: gym.Space) -> Distribution:

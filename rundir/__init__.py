@@ -9,6 +9,7 @@ from rundir.files import (
     EPISODE_COLUMNS,
     EPISODES_FILE,
     ERROR_LOG,
+    MODEL_PATH,
     REWARDS_PNG,
     AtomicWrite,
     Checkpoint,
@@ -24,6 +25,7 @@ from rundir.files import (
     read_config,
     read_episodes,
     save_checkpoint,
+    save_model,
     write_config,
 )
 from rundir.latest import LATEST, RunPointerError, resolve_run_dir, update_latest_link
@@ -34,6 +36,7 @@ __all__ = [
     "EPISODE_COLUMNS",
     "EPISODES_FILE",
     "ERROR_LOG",
+    "MODEL_PATH",
     "LATEST",
     "REWARDS_PNG",
     "AtomicWrite",
@@ -52,6 +55,7 @@ __all__ = [
     "read_episodes",
     "resolve_run_dir",
     "save_checkpoint",
+    "save_model",
     "update_latest_link",
     "write_config",
 ]

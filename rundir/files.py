@@ -23,6 +23,7 @@ import numpy as np
 CONFIG_FILE = "config.json"
 EPISODES_FILE = "episodes.csv"
 CHECKPOINT_PATH = Path("checkpoint") / "checkpoint.npz"
+MODEL_PATH = Path("checkpoint") / "model.keras"  # the same global weights as a Keras model file
 ERROR_LOG = "error.log"
 REWARDS_PNG = "rewards.png"
 EPISODE_COLUMNS = ("episode", "worker", "return", "length", "global_step", "seconds")
@@ -174,6 +175,16 @@ def save_checkpoint(
     arrays["state"] = np.array(json.dumps(state))
     with AtomicWrite(path) as tmp, tmp.open("wb") as f:
         np.savez(f, **arrays)
+    return path
+
+
+def save_model(run_dir: Path, model: Any) -> Path:
+    """The network as Keras 3's native `.keras` file (its class registered serializable in `models`), so that
+    `keras.saving.load_model` rebuilds it anywhere the `models` package is importable."""
+    path = Path(run_dir) / MODEL_PATH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with AtomicWrite(path) as tmp:  # the temporary keeps the `.keras` suffix Keras insists on
+        model.save(tmp)
     return path
 
 

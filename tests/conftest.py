@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RUN_PY = REPO_ROOT / "run.py"
 
@@ -67,3 +69,17 @@ def is_png(path: Path) -> bool:
 def run_dirs(runs: Path) -> list[Path]:
     """The run directories under a runs dir, without its `latest` pointer."""
     return sorted(p for p in runs.iterdir() if p.is_dir() and not p.is_symlink() and p.name != "latest")
+
+
+def outputs_of_keras_file(model_file: Path, obs: np.ndarray, tmp_path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(policy parameters, values) of `model_file` on `obs`, as `keras.saving.load_model` rebuilds it in a fresh
+    Python process that imports only keras and the project's `models` package (which registers the classes)."""
+    np.save(tmp_path / "obs.npy", obs)
+    code = (
+        f"import sys; sys.path.insert(0, {str(REPO_ROOT)!r}); import keras, numpy as np, models; "
+        f"m = keras.saving.load_model({str(model_file)!r}); p, v = m(np.load({str(tmp_path / 'obs.npy')!r})); "
+        f"np.save({str(tmp_path / 'p.npy')!r}, np.asarray(p)); np.save({str(tmp_path / 'v.npy')!r}, np.asarray(v))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return np.load(tmp_path / "p.npy"), np.load(tmp_path / "v.npy")

@@ -15,7 +15,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import EPISODES_HEADER, finish, ignore_sigint, is_png, run_cli, run_dirs, start_cli
+from conftest import (
+    EPISODES_HEADER,
+    finish,
+    ignore_sigint,
+    is_png,
+    outputs_of_keras_file,
+    run_cli,
+    run_dirs,
+    start_cli,
+)
 from models import Categorical, build_model
 from rundir import read_checkpoint
 
@@ -133,7 +142,8 @@ def test_reward_curve_png_is_saved(runs):
 def test_checkpoint_holds_weights_optimizer_and_counters(runs):
     for seed, run in runs.items():
         run_dir = run["run_dir"]
-        assert sorted(p.name for p in (run_dir / "checkpoint").iterdir()) == ["checkpoint.npz"]  # no temp file
+        # no temporary file left beside them
+        assert sorted(p.name for p in (run_dir / "checkpoint").iterdir()) == ["checkpoint.npz", "model.keras"]
         weights, optimizer_state, state = read_checkpoint(run_dir)
         assert state["global_step"] >= MAX_STEPS
         assert state["episodes"] == len(read_rows(run_dir))
@@ -148,6 +158,17 @@ def test_checkpoint_holds_weights_optimizer_and_counters(runs):
         model.set_weights(weights)  # a trained model can be rebuilt from it
         logits, value = model(np.zeros((1, 4), np.float32))
         assert tuple(logits.shape) == (1, 2) and tuple(value.shape) == (1,)
+
+
+def test_checkpoint_model_keras_file_loads_anywhere_with_the_trained_weights(runs, tmp_path):
+    """checkpoint/model.keras holds the same network and weights as checkpoint.npz, for keras.saving.load_model."""
+    run_dir = runs[SEEDS[0]]["run_dir"]
+    model = build_model("mlp", (4,), Categorical(2))
+    model.set_weights(read_checkpoint(run_dir).weights)
+    obs = np.random.default_rng(0).normal(size=(8, 4)).astype(np.float32)
+    params, values = outputs_of_keras_file(run_dir / "checkpoint" / "model.keras", obs, tmp_path)
+    np.testing.assert_allclose(params, model(obs)[0].numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(values, model(obs)[1].numpy(), rtol=1e-6, atol=1e-6)
 
 
 def test_plot_compares_two_runs(runs, tmp_path):

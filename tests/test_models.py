@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from conftest import outputs_of_keras_file
 from models import Categorical, ModelError, NumpyMLPActor, build_model, choose_network, network_of
 
 
@@ -69,6 +70,20 @@ def test_numpy_mirror_of_the_mlp_acts_exactly_as_the_keras_model():
         rng = np.random.default_rng(3)
         model.set_weights([w + rng.normal(scale=0.5, size=w.shape).astype(np.float32) for w in model.get_weights()])
         actor.load([np.asarray(v) for v in model.trainable_variables])
+
+
+@pytest.mark.parametrize("network, obs_shape", [("mlp", (6,)), ("cnn", (4, 84, 84)), ("cnn_lstm", (84, 84))])
+def test_keras_file_round_trip_in_a_fresh_process(network, obs_shape, tmp_path):
+    """Model.save -> keras.saving.load_model elsewhere (after `import models`): same class, same outputs."""
+    model = build_model(network, obs_shape, Categorical(3), name="global")
+    model.save(tmp_path / "model.keras")
+    dtype = np.float32 if network == "mlp" else np.uint8
+    obs = np.random.default_rng(0).integers(0, 256, (2, *obs_shape)).astype(dtype)
+    params, values = outputs_of_keras_file(tmp_path / "model.keras", obs, tmp_path)
+    expected_params, expected_values = model(obs)
+    # Different draws of the initial weights would differ by far more: the file carried the weights.
+    np.testing.assert_allclose(params, expected_params.numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(values, expected_values.numpy(), rtol=1e-6, atol=1e-6)
 
 
 # Image networks (CNN, CNN + LSTM: shapes, state carry, replay) are covered in test_atari.py.
