@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import math
 import os
 import signal
@@ -13,7 +12,7 @@ from collections.abc import Callable
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter hides the progress lines
 
 from evaluate.recording import MAX_FRAMES as EVAL_MAX_FRAMES  # noqa: E402  (no TensorFlow there: --help stays quick)
-from master_agent.quiet_start import quiet_atari, quiet_tensorflow_import  # noqa: E402
+from master_agent.quiet_start import quiet_tensorflow_import  # noqa: E402
 
 EXIT_USAGE = 2
 
@@ -83,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
         EVAL_RECORD_EVERY,
         EVAL_RECORD_SCALE,
         MAX_SEED,
+        TARGET_ON,
         RunConfig,
         default_workers,
         describe_per_kind,
@@ -110,6 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--eval",
         metavar="RUN_DIR",
         help="play episodes with a saved run's trained network and print their scores (runs/latest is the newest run)",
+    )
+    mode.add_argument(
+        "--export",
+        nargs=2,
+        metavar=("RUN_DIR", "OUT_DIR"),
+        help="write a saved run's network as a TensorFlow SavedModel for serving (observations -> action "
+        "distribution parameters, greedy actions, values)",
     )
     mode.add_argument(
         "--resume",
@@ -172,6 +179,23 @@ def build_parser() -> argparse.ArgumentParser:
         type=positive_float,
         help=f"clip gradients to this global norm (default: {hp_default('max_grad_norm')})",
     )
+    train.add_argument(
+        "--eval-every",
+        type=non_negative_int,
+        help="every N environment steps, play greedy episodes with a snapshot of the weights (eval.csv; the best "
+        f"weights kept in best/); 0: off (default: {describe_per_kind('eval_every')})",
+    )
+    train.add_argument(
+        "--eval-episodes",
+        type=positive_int,
+        help=f"episodes each evaluation during training plays (default: {run_default('eval_episodes')})",
+    )
+    train.add_argument(
+        "--target-on",
+        choices=TARGET_ON,
+        help="what --target-reward is compared with: the mean of the last training episodes, or an evaluation's "
+        f"mean (needs --eval-every) (default: {run_default('target_on')})",
+    )
     train.add_argument("--runs-dir", help=f"where run directories are created (default: {run_default('runs_dir')})")
     train.add_argument(
         "--checkpoint-every",
@@ -216,6 +240,12 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--per-worker", action="store_true", help="one line per worker of a single run")
 
     ev = p.add_argument_group("evaluating a run (with --eval; --seed seeds the games and the sampling)")
+    ev.add_argument(
+        "--best",
+        action="store_true",
+        help="with --eval or --export: the weights of the best evaluation during training (best/) instead of the "
+        "last checkpoint",
+    )
     ev.add_argument("--episodes", type=positive_int, help=f"episodes to play (default: {EVAL_EPISODES})")
     ev.add_argument(
         "--greedy", action="store_true", help="take the most probable action instead of sampling from the policy"
@@ -239,28 +269,7 @@ def pick(value, default):
     return default if value is None else value
 
 
-def check_runs_dir(runs_dir: str) -> None:
-    """Fail before TensorFlow loads and models build, not after: the nearest existing parent must be writable."""
-    from pathlib import Path
-
-    path = Path(runs_dir).resolve()
-    while not path.exists():
-        path = path.parent
-    if not path.is_dir() or not os.access(path, os.W_OK | os.X_OK):
-        raise UsageError(f"--runs-dir '{runs_dir}' is not writable ('{path}' is not a writable directory)")
-
-
-# What a resumed run may change: how long it goes on and how it runs, never what it computes.
-RESUME_MAY_CHANGE = {
-    "workers",
-    "max_steps",
-    "max_episodes",
-    "max_seconds",
-    "target_reward",
-    "checkpoint_every",
-    "backend",
-    "ray_address",
-}
+# Flags that set what a run computes: a resumed run keeps its own.
 TRAINING_ONLY = (
     "envs_per_worker",
     "cnn_lstm",
@@ -276,201 +285,28 @@ TRAINING_ONLY = (
 )
 
 
-def check_backend(backend: str, ray_address: str | None) -> None:
-    """Ray is optional: say how to get it before anything loads, rather than fail halfway."""
-
-    if ray_address is not None and backend != "ray":
-        raise UsageError("--ray-address applies only with --backend ray")
-    if backend == "ray" and importlib.util.find_spec("ray") is None:
-        raise UsageError("--backend ray needs Ray, which is not installed: pip install -r requirements-ray.txt")
-    if ray_address is not None and ray_address != "auto":
-        check_reachable(ray_address)
-
-
-def check_reachable(address: str) -> None:
-    """Ray retries an unreachable cluster for minutes; a TCP connect answers in a moment."""
-    import socket
-
-    host, _, port = address.rpartition(":")
-    if not host or not port.isdigit():
-        raise UsageError(f"--ray-address must be 'auto' or HOST:PORT, got '{address}'")
-    try:
-        socket.create_connection((host, int(port)), timeout=5).close()
-    except OSError as exc:
-        raise UsageError(
-            f"--ray-address {address}: no Ray cluster answers there ({exc.strerror or exc}); "
-            "start one with `ray start --head`"
-        ) from None
-
-
-# What a rollout keeps per environment step besides the observation (memory.rollout.Rollout): the reward and
-# V(final observation) as float32, and four bool flags (terminated, truncated, valid, starts).
-STEP_SCALAR_BYTES = 4 + 4 + 4 * 1
-
-
-def physical_memory() -> int | None:
-    """Bytes of RAM in this machine, or None where the OS does not say."""
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
-def step_bytes(game, cnn_lstm: bool) -> int:
-    """One environment step of a rollout: the observation as the network takes it (Atari frames uint8 after
-    preprocessing, vectors float32), the action (int32 or float32 per component) and the per-step scalars."""
-    import numpy as np
-
-    if game.is_atari:
-        from envs.atari import FRAME_STACK, make_atari_env
-
-        probe = make_atari_env(game.game_id, 1 if cnn_lstm else FRAME_STACK)  # the preprocessed shape, not guessed
-        obs_bytes = int(np.prod(probe.observation_space.shape)) * np.dtype(np.uint8).itemsize
-        probe.close()
-    else:
-        obs_bytes = int(np.prod(game.obs_shape)) * np.dtype(np.float32).itemsize
-    action_shape = getattr(game.action_space, "shape", None) or ()
-    action_bytes = max(1, int(np.prod(action_shape))) * 4
-    return obs_bytes + action_bytes + STEP_SCALAR_BYTES
-
-
-def check_rollout_size(config, game, remedy: str = "lower --t-max, --envs-per-worker or --workers") -> None:
-    """Refuse, before TensorFlow loads, rollouts that cannot fit in this machine's memory (allocating them would
-    swap or hang) and in-graph updates too long to trace and compile."""
-    from master_agent.config import GRAPH_MAX_T_MAX
-
-    hp = config.hyperparams
-    # Workers on this machine: all of them, except Ray actors spread over a cluster (then one must fit).
-    workers = 1 if config.backend == "ray" and config.ray_address is not None else config.workers
-    per_step = step_bytes(game, config.cnn_lstm)
-    need = hp.t_max * hp.envs_per_worker * workers * per_step
-    have = physical_memory()
-    if have is not None and need > have:
-        raise UsageError(
-            f"rollouts of --t-max {hp.t_max:,} x {hp.envs_per_worker:,} environments x {workers:,} "
-            f"worker{'s' * (workers != 1)} x {per_step:,} bytes a step would need {gib(need)} of memory; "
-            f"this machine has {gib(have)} ({remedy})"
-        )
-    if config.env_impl == "tf" and hp.t_max > GRAPH_MAX_T_MAX:
-        raise UsageError(
-            f"--t-max {hp.t_max:,}: with the environments in TensorFlow (--env-impl tf) the update is one "
-            f"graph unrolled over t_max steps, which would take too long to compile; use at most "
-            f"{GRAPH_MAX_T_MAX}, or --env-impl gymnasium for longer rollouts"
-        )
-
-
-def gib(n: int) -> str:
-    return f"{n / 2**30:,.1f} GiB"
+def given_settings(args: argparse.Namespace, names) -> dict:
+    """The settings the user gave on the command line (None: not given, the default applies)."""
+    return {name: getattr(args, name) for name in names}
 
 
 def resume(args: argparse.Namespace) -> int:
-    import dataclasses
-
-    from envs import GameError, resolve_game
-    from master_agent.resume import ResumeError, load_resume_point
-    from rundir import RunPointerError, resolve_run_dir
+    import a3c
+    from master_agent.launch import RESUME_MAY_CHANGE
 
     for name in TRAINING_ONLY:
         if getattr(args, name) not in (None, False):
             raise UsageError(f"--{name.replace('_', '-')} cannot change when resuming; it keeps the run's setting")
-    quiet_atari()
-    try:
-        config, _, point = load_resume_point(resolve_run_dir(args.resume))
-        game = resolve_game(config.game)
-    except (ResumeError, GameError, RunPointerError) as exc:
-        raise UsageError(str(exc)) from None
-    changes = {name: getattr(args, name) for name in RESUME_MAY_CHANGE if getattr(args, name) is not None}
-    if args.backend == "thread":
-        changes["ray_address"] = None
-    config = dataclasses.replace(config, **changes)
-    check_backend(config.backend, config.ray_address)
-    check_rollout_size(config, game, remedy="resume with fewer --workers")  # --workers may have grown
-
-    from master_agent.backends import BackendError
-    from master_agent.master import MasterAgent  # TensorFlow loads here, once the input is known to be good
-    from rundir import CheckpointError
-
-    try:
-        master = MasterAgent(config, game, resume=point)
-    except (CheckpointError, BackendError) as exc:
-        raise UsageError(str(exc)) from None
-    return master.train().exit_code
+    return a3c.resume(args.resume, **given_settings(args, RESUME_MAY_CHANGE)).exit_code
 
 
 def train(args: argparse.Namespace) -> int:
-    from envs import GameError, has_tf_env, resolve_game
-    from envs.registry import TF_GAMES
-    from master_agent import RunConfig, RunDirError
-    from master_agent.config import DEFAULT_ENV_IMPL, MAX_SEED, defaults_for
-    from worker import Hyperparams
+    import a3c
+    from master_agent.launch import SETTINGS
 
-    if args.seed is not None and args.seed > MAX_SEED:
-        raise UsageError(f"argument --seed: must be between 0 and {MAX_SEED} (2**32 - 1) for training, got {args.seed}")
-    quiet_atari()
-    try:
-        game = resolve_game(args.game)
-    except GameError as exc:
-        raise UsageError(str(exc)) from None
-    if args.cnn_lstm and not game.is_atari:
-        raise UsageError(
-            f"--cnn-lstm needs an image game (Atari); '{game.game_id}' has observations of shape {game.obs_shape}"
-        )
-    if not game.is_atari and len(game.obs_shape) != 1:
-        raise UsageError(
-            f"'{game.game_id}' has observations of shape {game.obs_shape}; "
-            "vector observations or Atari frames are supported"
-        )
-    env_impl = pick(args.env_impl, DEFAULT_ENV_IMPL)
-    if env_impl == "tf" and not has_tf_env(game.game_id):
-        raise UsageError(f"--env-impl tf: '{game.game_id}' has no TensorFlow port (ports: {', '.join(TF_GAMES)})")
-    if env_impl == "auto":
-        env_impl = "tf" if has_tf_env(game.game_id) else "gymnasium"
-    defaults = defaults_for(game.is_atari, tf_env=env_impl == "tf")
-
-    # Only what the user gave, plus the kind's defaults: every other value is the dataclasses' own default.
-    hp_given = {
-        "gamma": args.gamma,
-        "entropy_beta": args.entropy_beta,
-        "value_coef": args.value_coef,
-        "max_grad_norm": args.max_grad_norm,
-    }
-    run_given = {
-        "workers": args.workers,
-        "seed": args.seed,
-        "runs_dir": args.runs_dir,
-        "checkpoint_every": args.checkpoint_every,
-        "backend": args.backend,
-        "ray_address": args.ray_address,
-    }
-    config = RunConfig(
-        game=game.game_id,
-        learning_rate=pick(args.lr, defaults.learning_rate),
-        hyperparams=Hyperparams(
-            t_max=pick(args.t_max, defaults.t_max),
-            envs_per_worker=pick(args.envs_per_worker, defaults.envs_per_worker),
-            clip_rewards=defaults.clip_rewards,
-            **{name: value for name, value in hp_given.items() if value is not None},
-        ),
-        max_steps=pick(args.max_steps, defaults.max_steps),
-        max_episodes=args.max_episodes,
-        max_seconds=args.max_seconds,
-        target_reward=pick(args.target_reward, game.reward_threshold),
-        cnn_lstm=args.cnn_lstm,
-        env_impl=env_impl,
-        **{name: value for name, value in run_given.items() if value is not None},
-    )
-    check_runs_dir(config.runs_dir)
-    check_backend(config.backend, config.ray_address)
-    check_rollout_size(config, game)
-    from master_agent.backends import BackendError
-    from master_agent.master import MasterAgent  # TensorFlow loads here, once the input is known to be good
-    from models import ModelError
-
-    try:
-        master = MasterAgent(config, game)
-    except (RunDirError, ModelError, BackendError) as exc:
-        raise UsageError(str(exc)) from None
-    return master.train().exit_code
+    settings = given_settings(args, SETTINGS)
+    settings["cnn_lstm"] = args.cnn_lstm or None
+    return a3c.train(a3c.make_config(args.game, **settings)).exit_code
 
 
 def plot(args: argparse.Namespace) -> int:
@@ -478,13 +314,14 @@ def plot(args: argparse.Namespace) -> int:
 
     from plots import display_available, draw_reward_curves, read_target_reward
     from rundir import EpisodesError as CurveError
-    from rundir import RunPointerError, read_episodes, resolve_run_dir
+    from rundir import RunPointerError, read_episodes, read_evals, resolve_run_dir
 
     if args.per_worker and len(args.plot) > 1:
         raise UsageError(f"--per-worker shows the workers of one run; got {len(args.plot)} runs")
     try:
         run_dirs = [resolve_run_dir(d) for d in args.plot]  # runs/latest -> the run it points to
         runs = [(d.name, read_episodes(d)) for d in run_dirs]
+        evaluations = [read_evals(d) for d in run_dirs]  # empty for runs that never evaluated
     except (CurveError, RunPointerError) as exc:
         raise UsageError(str(exc)) from None
     out = Path(args.out) if args.out else run_dirs[0] / "rewards-compare.png"
@@ -501,6 +338,7 @@ def plot(args: argparse.Namespace) -> int:
         show=show,
         x=args.x,
         per_worker=args.per_worker,
+        evaluations=evaluations,
     )
     print(f"wrote {out}")
     if args.show and not show:
@@ -509,30 +347,30 @@ def plot(args: argparse.Namespace) -> int:
 
 
 def evaluate(args: argparse.Namespace) -> int:
-    from evaluate import EvalError, load_run_info
-    from evaluate.recording import check_record_path
+    import a3c
     from master_agent.config import EVAL_EPISODES, RunConfig, field_default
 
-    try:
-        info = load_run_info(args.eval)
-        record = check_record_path(args.record) if args.record is not None else None
-    except EvalError as exc:
-        raise UsageError(str(exc)) from None
-    from evaluate.player import evaluate_run  # TensorFlow loads here, once the input is known to be good
+    a3c.evaluate(
+        args.eval,
+        episodes=pick(args.episodes, EVAL_EPISODES),
+        greedy=args.greedy,
+        seed=pick(args.seed, field_default(RunConfig, "seed")),
+        best=args.best,
+        record=args.record,
+        record_every=args.record_every,
+        record_scale=args.record_scale,
+    )
+    return 0
 
-    quiet_atari()
-    try:
-        evaluate_run(
-            info,
-            episodes=pick(args.episodes, EVAL_EPISODES),
-            greedy=args.greedy,
-            seed=pick(args.seed, field_default(RunConfig, "seed")),
-            record=record,
-            record_every=args.record_every,
-            record_scale=args.record_scale,
-        )
-    except EvalError as exc:
-        raise UsageError(str(exc)) from None
+
+def export(args: argparse.Namespace) -> int:
+    import a3c
+
+    run_dir, out_dir = args.export
+    path = a3c.export(run_dir, out_dir, best=args.best)
+    print(
+        f"wrote {path}: a TensorFlow SavedModel (serving_default: observations -> policy_params, greedy_action, value)"
+    )
     return 0
 
 
@@ -547,8 +385,17 @@ def check_eval_flags(args: argparse.Namespace) -> None:
     ]
     if args.eval is None and given:
         raise UsageError(f"{given[0]} applies only with --eval")
+    if args.best and args.eval is None and args.export is None:
+        raise UsageError("--best applies only with --eval or --export")
     if args.record is None and (args.record_every != EVAL_RECORD_EVERY or args.record_scale != EVAL_RECORD_SCALE):
         raise UsageError("--record-every and --record-scale apply only with --record")
+
+
+def a3c_bad_input() -> tuple[type[Exception], ...]:
+    """The errors the Python API raises for bad input: one line each."""
+    from a3c import BAD_INPUT
+
+    return BAD_INPUT
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -563,12 +410,14 @@ def main(argv: list[str] | None = None) -> int:
         check_eval_flags(args)
         if args.eval is not None:
             return evaluate(args)
+        if args.export is not None:
+            return export(args)
         if args.plot is not None:
             return plot(args)
         if args.resume is not None:
             return resume(args)
         return train(args)
-    except UsageError as exc:
+    except (UsageError, *a3c_bad_input()) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt as exc:  # before training started: nothing to save

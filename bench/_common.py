@@ -31,6 +31,7 @@ class OursRun:
     steps: int  # at the solve, else at the end (from the summary line)
     seconds: float  # of training, at the solve, else at the end (from the summary line)
     state: dict[str, Any]  # the final checkpoint's counters: global_step, seconds, episodes, ...
+    evaluations: int = 0  # rows of eval.csv: evaluations during training that finished
 
     @property
     def rate(self) -> float:
@@ -59,16 +60,19 @@ def _run(cmd: list[str]) -> tuple[float, str]:
 
 def run_ours(flags: list[str]) -> OursRun:
     """`python run.py FLAGS --runs-dir <tmp>`: its summary line and the counters of its final checkpoint."""
-    from rundir import read_checkpoint
+    from rundir import read_checkpoint, read_evals
 
     with tempfile.TemporaryDirectory() as runs:
         wall, out = _run([sys.executable, str(ROOT / "run.py"), *flags, "--runs-dir", runs])
         (run_dir,) = [p for p in Path(runs).iterdir() if p.name != "latest"]
         state = read_checkpoint(run_dir).state
+        evaluations = len(read_evals(run_dir)["mean"])
     m = SUMMARY.search(out)
     if m is None:
         raise RuntimeError(f"no summary line in run.py's output:\n{out[-2000:]}")
-    return OursRun(wall, m.group(1) == "solved", int(m.group(4).replace(",", "")), float(m.group(5)), state)
+    return OursRun(
+        wall, m.group(1) == "solved", int(m.group(4).replace(",", "")), float(m.group(5)), state, evaluations
+    )
 
 
 def run_worker(cmd: list[str]) -> tuple[float, dict[str, Any]]:

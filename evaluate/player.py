@@ -1,17 +1,21 @@
 """Play episodes with a saved run's network, on the same preprocessed environment it was trained on.
 
 The global model is rebuilt with `models.build_model` from the observation shape training recorded and
-given the checkpoint's weights (`model.get_weights()` order). Actions are sampled from the policy's
-distribution, as in training, or its mode is taken (`greedy`). A recurrent network's LSTM state is carried from
-step to step (`model.step`) and zeroed where an episode starts. Scores are the game's real score: the
-environment here never clips rewards (that is done for the loss only).
+given the checkpoint's weights (`model.get_weights()` order), behind an `evaluate.agent.Agent`. Actions are
+sampled from the policy's distribution, as in training, or its mode is taken (`greedy`). A recurrent network's
+LSTM state is carried from step to step and zeroed where an episode starts. Scores are the game's real score:
+the environment here never clips rewards (that is done for the loss only).
+
+`play` plays episodes one after another (`--eval`, which prints each and records the first); `play_batch`
+plays one episode on each of several environments at once, one forward pass acting for all of them
+(evaluation during training, where it must cost the workers little).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -22,6 +26,7 @@ import numpy as np
 import rundir
 from envs import GameError, GameSpec, resolve_game
 from envs.atari import FRAME_STACK, make_atari_env
+from evaluate.agent import Agent
 from evaluate.recording import Recorder, open_recorder
 from evaluate.run_files import EvalError, RunInfo
 
@@ -35,13 +40,14 @@ class EpisodeScore:
     length: int  # agent steps
 
 
-def read_checkpoint(info: RunInfo) -> tuple[list[np.ndarray], int | None]:
-    """The checkpoint's model weights and the global step it was saved at; EvalError if it cannot be read.
+def read_weights(info: RunInfo) -> tuple[list[np.ndarray], int | None]:
+    """The weights of the run's checkpoint (or of best/) and the global step they were saved at; EvalError if
+    they cannot be read.
 
     Read before any environment exists, so that a damaged file is reported before ale-py prints its banner.
     """
     try:
-        checkpoint = rundir.read_checkpoint(info.run_dir)
+        checkpoint = rundir.read_checkpoint(info.run_dir, info.folder)
     except rundir.CheckpointError as exc:
         message = f"cannot read checkpoint '{exc.path}': {exc.detail}" if exc.problem == "damaged" else str(exc)
         raise EvalError(message) from None
@@ -49,59 +55,39 @@ def read_checkpoint(info: RunInfo) -> tuple[list[np.ndarray], int | None]:
     return checkpoint.weights, int(step) if isinstance(step, (int, float)) else None
 
 
-class Policy:
-    """The run's network with its trained weights, acting on one observation at a time through its
-    distribution: a sampled action, as in training, or the distribution's mode (`greedy`)."""
-
-    def __init__(self, info: RunInfo, game: GameSpec, weights: list[np.ndarray], global_step: int | None = None):
-        import tensorflow as tf
-
-        from models import ModelError, UnsupportedSpace, build_model, make_actor, make_distribution, network_of
-
-        try:
-            self.distribution = make_distribution(game.action_space)
-            network = network_of(info.network, game.is_atari, info.cnn_lstm)
-            self.model = build_model(network, info.observation_shape, self.distribution, name="global")
-        except UnsupportedSpace as exc:
-            raise EvalError(f"'{game.game_id}' {exc}") from None
-        except ModelError as exc:
-            raise EvalError(str(exc)) from None
-        expected = [tuple(w.shape) for w in self.model.get_weights()]
-        if [tuple(np.shape(w)) for w in weights] != expected:
-            raise EvalError(
-                f"checkpoint '{info.checkpoint}' does not fit the {type(self.model).__name__} for "
-                f"{info.game_id} with observations {info.observation_shape} ({len(weights)} arrays, "
-                f"{len(expected)} expected, or their shapes differ)"
-            )
-        self.model.set_weights(weights)
-        self.global_step = global_step
-        self.obs_dtype = np.uint8 if len(info.observation_shape) > 1 else np.float32
-        spec = tf.TensorSpec([None, *info.observation_shape], tf.as_dtype(self.obs_dtype))
-        self._actor = make_actor(self.model, spec)  # NumPy for the MLP, one traced graph for the CNNs
-        self.state = ()
-
-    def reset(self) -> None:
-        """A new episode: the LSTM starts from zeros (feed-forward networks have no state)."""
-        self.state = self.model.initial_state(1)
-
-    def params(self, obs: np.ndarray) -> np.ndarray:
-        """The policy's distribution parameters for `obs` ([1, P]); carries a recurrent state on."""
-        batch = np.asarray(obs, dtype=self.obs_dtype)[None]
-        params, _, self.state = self._actor(batch, self.state)
-        return np.asarray(params)
-
-    def act(self, obs: np.ndarray, greedy: bool, rng: np.random.Generator):
-        params = self.params(obs)
-        actions = self.distribution.mode_numpy(params) if greedy else self.distribution.sample_numpy(params, rng)
-        return actions[0]
-
-
-def make_env(info: RunInfo, render: bool) -> tuple[gym.Env, GameSpec, float]:
-    """The environment as training saw it, one copy: (env, the game, frames per second when recorded)."""
+def run_game(info: RunInfo) -> GameSpec:
     try:
-        game = resolve_game(info.game_id)
+        return resolve_game(info.game_id)
     except GameError as exc:
         raise EvalError(f"the run's game: {exc}") from None
+
+
+def build_agent(info: RunInfo, game: GameSpec, weights: list[np.ndarray]) -> Agent:
+    """The run's network, rebuilt from what config.json recorded, with `weights`; EvalError if they do not fit."""
+    from models import ModelError, UnsupportedSpace, build_model, make_distribution, network_of
+
+    try:
+        distribution = make_distribution(game.action_space)
+        network = network_of(info.network, game.is_atari, info.cnn_lstm)
+        model = build_model(network, info.observation_shape, distribution, name="global")
+    except UnsupportedSpace as exc:
+        raise EvalError(f"'{game.game_id}' {exc}") from None
+    except ModelError as exc:
+        raise EvalError(str(exc)) from None
+    expected = [tuple(w.shape) for w in model.get_weights()]
+    if [tuple(np.shape(w)) for w in weights] != expected:
+        raise EvalError(
+            f"checkpoint '{info.checkpoint}' does not fit the {type(model).__name__} for "
+            f"{info.game_id} with observations {info.observation_shape} ({len(weights)} arrays, "
+            f"{len(expected)} expected, or their shapes differ)"
+        )
+    agent = Agent(model, info.observation_shape)
+    agent.set_weights(weights)
+    return agent
+
+
+def make_env(game: GameSpec, cnn_lstm: bool, render: bool = False) -> tuple[gym.Env, float]:
+    """One environment as training saw it, with the real (unclipped) score: (env, frames per second recorded)."""
     render_mode = "rgb_array" if render else None
     if render:
         # pygame draws the classic-control games: no window, no sound device, no greeting on stdout.
@@ -109,11 +95,14 @@ def make_env(info: RunInfo, render: bool) -> tuple[gym.Env, GameSpec, float]:
         os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
         os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     if game.is_atari:
-        env = make_atari_env(game.game_id, 1 if info.cnn_lstm else FRAME_STACK, render_mode=render_mode)
-        fps = ATARI_RECORD_FPS
-    else:
-        env = gym.make(game.game_id, render_mode=render_mode)
-        fps = float(env.metadata.get("render_fps") or 30)
+        return make_atari_env(game.game_id, 1 if cnn_lstm else FRAME_STACK, render_mode=render_mode), ATARI_RECORD_FPS
+    env = gym.make(game.game_id, render_mode=render_mode)
+    return env, float(env.metadata.get("render_fps") or 30)
+
+
+def make_run_env(info: RunInfo, game: GameSpec, render: bool = False) -> tuple[gym.Env, float]:
+    """`make_env` for a saved run, checked against the observation shape the run was trained on."""
+    env, fps = make_env(game, info.cnn_lstm, render)
     shape = tuple(env.observation_space.shape)
     if shape != tuple(info.observation_shape):
         env.close()
@@ -121,11 +110,11 @@ def make_env(info: RunInfo, render: bool) -> tuple[gym.Env, GameSpec, float]:
             f"the run was trained on observations of shape {tuple(info.observation_shape)}; "
             f"{game.game_id} gives {shape} here"
         )
-    return env, game, fps
+    return env, fps
 
 
 def play(
-    policy: Policy,
+    agent: Agent,
     env: gym.Env,
     episodes: int,
     greedy: bool,
@@ -133,18 +122,18 @@ def play(
     recorder: Recorder | None = None,
     on_episode: Callable[[EpisodeScore], None] | None = None,
 ) -> list[EpisodeScore]:
-    """Play `episodes` whole episodes; the first one is recorded (up to the recorder's frame cap)."""
+    """Play `episodes` whole episodes one after another; the first one is recorded (up to the recorder's cap)."""
     rng = np.random.default_rng(seed)
     scores = []
     for i in range(episodes):
         obs, _ = env.reset(seed=seed if i == 0 else None)  # one seed makes the whole evaluation repeatable
-        policy.reset()
+        state = None  # an episode starts: zero LSTM state
         recording = recorder is not None and i == 0
         if recording:
             recorder.offer(lambda: _frame(env))
         score, length, done = 0.0, 0, False
         while not done:
-            action = policy.act(obs, greedy, rng)
+            action, state = agent.act(obs, state, greedy, rng)
             obs, reward, terminated, truncated, _ = env.step(action)
             score += float(reward)
             length += 1
@@ -155,6 +144,31 @@ def play(
         scores.append(result)
         if on_episode is not None:
             on_episode(result)
+    return scores
+
+
+def play_batch(
+    agent: Agent, envs: Sequence[gym.Env], seeds: Sequence[int], stopped: Callable[[], bool] = lambda: False
+) -> np.ndarray | None:
+    """One greedy episode on each env (reset with its seed), all stepped together; their scores, or None if
+    `stopped()` turned true first. Finished games drop out of the batch."""
+    obs = [env.reset(seed=seed)[0] for env, seed in zip(envs, seeds)]
+    scores = np.zeros(len(envs))
+    playing = list(range(len(envs)))
+    state = agent.initial_state(len(envs))
+    while playing:
+        if stopped():
+            return None
+        actions, state = agent.act_batch(np.stack([obs[i] for i in playing]), state, greedy=True)
+        still = []
+        for row, (i, action) in enumerate(zip(playing, actions)):
+            obs[i], reward, terminated, truncated, _ = envs[i].step(action)
+            scores[i] += float(reward)
+            if not (terminated or truncated):
+                still.append(row)
+        if len(still) < len(playing):  # keep the state rows of the games still going
+            state = tuple(part[still] for part in state)
+            playing = [playing[row] for row in still]
     return scores
 
 
@@ -179,15 +193,17 @@ def evaluate_run(
     stream: TextIO = sys.stdout,
 ) -> list[EpisodeScore]:
     """What `run.py --eval` does: print each episode's score as it ends, then mean and spread; record episode 1."""
-    weights, global_step = read_checkpoint(info)
-    env, game, fps = make_env(info, render=record is not None)
+    weights, global_step = read_weights(info)
+    game = run_game(info)
+    env, fps = make_run_env(info, game, render=record is not None)
     recorder = open_recorder(record, fps, every=record_every, scale=record_scale) if record is not None else None
     try:
-        policy = Policy(info, game, weights, global_step)
+        agent = build_agent(info, game, weights)
         how = "greedy actions" if greedy else "sampled actions"
-        step = f", checkpoint at step {policy.global_step:,}" if policy.global_step is not None else ""
+        which = "best weights" if info.folder == rundir.BEST_DIR else "checkpoint"
+        step = f", {which} at step {global_step:,}" if global_step is not None else ""
         print(
-            f"evaluating {info.run_dir.name} ({info.game_id}, {type(policy.model).__name__}{step}): "
+            f"evaluating {info.run_dir.name} ({info.game_id}, {type(agent.model).__name__}{step}): "
             f"{episodes} episode{'s' * (episodes != 1)}, {how}, seed {seed}",
             file=stream,
             flush=True,
@@ -197,7 +213,7 @@ def evaluate_run(
         def report(ep: EpisodeScore) -> None:
             print(f"episode {ep.episode:>{width}}: score {ep.score:g} ({ep.length:,} steps)", file=stream, flush=True)
 
-        scores = play(policy, env, episodes, greedy, seed, recorder, on_episode=report)
+        scores = play(agent, env, episodes, greedy, seed, recorder, on_episode=report)
         values = np.array([s.score for s in scores])
         print(
             f"mean score {values.mean():.1f} | std {values.std():.1f} | min {values.min():g} | "

@@ -1,4 +1,5 @@
-"""Find and check what `--eval` needs in a run directory: `config.json` and `checkpoint/checkpoint.npz`.
+"""Find and check what `--eval`, `--export` and `load_agent` need in a run directory: `config.json` and
+`checkpoint/checkpoint.npz` (or, with `best`, `best/checkpoint.npz`).
 
 No TensorFlow: a missing or foreign directory is reported at once. The checkpoint's contents are read
 later, by `evaluate.player`, where a damaged file is reported the same way (`EvalError`).
@@ -9,7 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from rundir import CHECKPOINT_PATH, CONFIG_FILE, ConfigError, RunPointerError, read_config, resolve_run_dir
+from rundir import (
+    BEST_DIR,
+    CHECKPOINT_DIR,
+    CHECKPOINT_FILE,
+    CONFIG_FILE,
+    ConfigError,
+    RunPointerError,
+    read_config,
+    resolve_run_dir,
+)
 
 
 class EvalError(ValueError):
@@ -24,14 +34,17 @@ class RunInfo:
     network: str | None  # the class name training recorded, e.g. "MLPActorCritic"
     observation_shape: tuple[int, ...]
     target_reward: float | None
+    folder: str = CHECKPOINT_DIR  # which weights: the latest checkpoint, or `best` (the best evaluated)
 
     @property
     def checkpoint(self) -> Path:
-        return self.run_dir / CHECKPOINT_PATH
+        return self.run_dir / self.folder / CHECKPOINT_FILE
 
 
-def load_run_info(path: str | Path) -> RunInfo:
-    """The run at `path` (`runs/latest` followed), with its settings; EvalError if it is not a usable run."""
+def load_run_info(path: str | Path, best: bool = False) -> RunInfo:
+    """The run at `path` (`runs/latest` followed), with its settings; EvalError if it is not a usable run.
+
+    `best`: the weights kept in `best/` (the best evaluation mean during training) instead of the last checkpoint."""
     try:
         run_dir = resolve_run_dir(path)
         saved = read_config(run_dir)
@@ -58,11 +71,17 @@ def load_run_info(path: str | Path) -> RunInfo:
             network=saved.get("network"),
             observation_shape=shape,
             target_reward=float(target) if target is not None else None,
+            folder=BEST_DIR if best else CHECKPOINT_DIR,
         )
     except (KeyError, TypeError, ValueError):
         raise EvalError(
             f"'{run_dir / CONFIG_FILE}' is not a run's config (it needs config.game and observation_shape)"
         ) from None
+    if best and not info.checkpoint.is_file():
+        raise EvalError(
+            f"'{path}' has no best weights ({BEST_DIR}/{CHECKPOINT_FILE}): it was trained without evaluation "
+            "during training (--eval-every), or before any evaluation finished"
+        )
     if not info.checkpoint.is_file():
-        raise EvalError(f"'{path}' has no checkpoint ({CHECKPOINT_PATH}): nothing to evaluate")
+        raise EvalError(f"'{path}' has no checkpoint ({CHECKPOINT_DIR}/{CHECKPOINT_FILE}): nothing to evaluate")
     return info

@@ -28,7 +28,8 @@ GRAPH_MAX_T_MAX = 100
 ENV_IMPLS = ("auto", "tf", "gymnasium")  # run.py --env-impl; "auto": "tf" where the game has a TensorFlow port
 DEFAULT_ENV_IMPL = "auto"
 BACKENDS = ("thread", "ray")
-EVAL_EPISODES = 10  # run.py --eval: --episodes, and --record-every, --record-scale
+EVAL_EPISODES = 10  # episodes a evaluation plays: run.py --eval's --episodes, and --eval-episodes during training
+TARGET_ON = ("train", "eval")  # --target-on: the stop rule compares the training window's mean, or an evaluation's
 EVAL_RECORD_EVERY = 1
 EVAL_RECORD_SCALE = 1.0
 
@@ -59,6 +60,12 @@ class RunConfig:
     # gymnasium's envs stepped from Python. A new run picks one (DEFAULT_ENV_IMPL); this default is what a
     # config saved before the setting existed means.
     env_impl: str = "gymnasium"
+    # Evaluation during training: every `eval_every` env steps, `eval_episodes` greedy episodes on separate
+    # environments with a snapshot of the global weights (eval.csv, best/). A new run takes its kind's default
+    # (GameDefaults.eval_every); None, off, is what a config saved before the setting existed means.
+    eval_every: int | None = None
+    eval_episodes: int = EVAL_EPISODES
+    target_on: str = TARGET_ON[0]  # "eval": the stop rule uses the evaluation mean (needs eval_every)
 
 
 def field_default(cls: type, name: str) -> Any:
@@ -82,16 +89,21 @@ class GameDefaults:
     envs_per_worker: int
     clip_rewards: bool
     max_steps: int | None
+    eval_every: int | None  # env steps between evaluations during training; None: off (they would cost > ~5%)
 
 
-CLASSIC_DEFAULTS = GameDefaults(learning_rate=1e-3, t_max=5, envs_per_worker=64, clip_rewards=False, max_steps=None)
+CLASSIC_DEFAULTS = GameDefaults(
+    learning_rate=1e-3, t_max=5, envs_per_worker=64, clip_rewards=False, max_steps=None, eval_every=50_000
+)
 # With the environments in TensorFlow an update costs little Python, so fewer envs per update pay off: CartPole
 # solved in the same median time with half the env steps at 32 as at 64 (10 seeds each, README).
 CLASSIC_TF_DEFAULTS = replace(CLASSIC_DEFAULTS, envs_per_worker=32)
 # Atari: t_max 20 and reward clipping as in the A3C paper; a 10M-step budget unless told otherwise.
 # lr 7e-4, as A2C uses for the same 80-sample updates (E x t_max = 4 x 20): with 1e-4 and 4e-4 the CNN-LSTM's
 # SpaceInvaders score stayed at the random policy's level (~150) for 350k and 1M agent steps (measured).
-ATARI_DEFAULTS = GameDefaults(learning_rate=7e-4, t_max=20, envs_per_worker=4, clip_rewards=True, max_steps=10_000_000)
+ATARI_DEFAULTS = GameDefaults(
+    learning_rate=7e-4, t_max=20, envs_per_worker=4, clip_rewards=True, max_steps=10_000_000, eval_every=250_000
+)
 
 
 def defaults_for(is_atari: bool, tf_env: bool = False) -> GameDefaults:

@@ -1,4 +1,4 @@
-"""Episode accounting and the stop rules: what the master does with each finished episode, in one place."""
+"""Episode accounting and the stop rules: what the master does with each finished episode and each evaluation."""
 
 from __future__ import annotations
 
@@ -22,23 +22,25 @@ class EpisodeScalars(Protocol):
 
 class EpisodeTally:
     """Counts every finished episode once: its row in episodes.csv, its TensorBoard point, the mean of the last
-    `target_window` returns, the best such mean, and the first episode at which that mean reached the target.
-    Used alike by the training loop and by the drain of episodes that finished while the workers stopped."""
+    `target_window` returns, the best such mean, the best evaluation mean, and when the target was first reached:
+    by the training window's mean, or with `target_on="eval"` by an evaluation's. Used alike by the training loop
+    and by the drain of episodes that finished while the workers stopped."""
 
-    def __init__(
-        self,
-        config: RunConfig,
-        log: EpisodeSink,
-        scalars: EpisodeScalars,
-        episodes: int = 0,
-        recent_returns: list[float] = (),
-        best_average: float | None = None,
-    ) -> None:
+    def __init__(self, config: RunConfig, log: EpisodeSink, scalars: EpisodeScalars) -> None:
         self.config, self.log, self.scalars = config, log, scalars
-        self.episodes = episodes  # continues a resumed run's numbering
-        self.window: collections.deque[float] = collections.deque(recent_returns, maxlen=config.target_window)
-        self.best_average = best_average
+        self.episodes = 0
+        self.window: collections.deque[float] = collections.deque(maxlen=config.target_window)
+        self.best_average: float | None = None
+        self.best_evaluation: float | None = None
         self.solved_at: tuple[int, int, float] | None = None  # (episodes, global step, seconds)
+
+    def resume_from(
+        self, episodes: int, recent_returns: list[float], best_average: float | None, best_evaluation: float | None
+    ) -> None:
+        """Continue a resumed run's numbering, moving average and bests."""
+        self.episodes = episodes
+        self.window.extend(recent_returns)
+        self.best_average, self.best_evaluation = best_average, best_evaluation
 
     @property
     def average(self) -> float | None:
@@ -54,9 +56,21 @@ class EpisodeTally:
         if average is None:
             return
         self.best_average = average if self.best_average is None else max(self.best_average, average)
-        target = self.config.target_reward
-        if target is not None and average >= target and self.solved_at is None:
+        if self.config.target_on == "train" and self._reaches_target(average):
             self.solved_at = (self.episodes, global_step, seconds)
+
+    def add_evaluation(self, mean: float, train_episodes: int, global_step: int, seconds: float) -> bool:
+        """An evaluation's mean score; True if it is the best so far (its weights are to be kept)."""
+        best = self.best_evaluation is None or mean > self.best_evaluation
+        if best:
+            self.best_evaluation = mean
+        if self.config.target_on == "eval" and self._reaches_target(mean):
+            self.solved_at = (train_episodes, global_step, seconds)
+        return best
+
+    def _reaches_target(self, mean: float) -> bool:
+        target = self.config.target_reward
+        return target is not None and mean >= target and self.solved_at is None
 
     def stop_reason(self, steps: int, seconds: float) -> str | None:
         """Why training should stop now, or None: the target reached, or a budget spent."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import queue
@@ -21,6 +22,7 @@ from master_agent.backends import make_backend
 from master_agent.checkpoint import all_finite, snapshot
 from master_agent.config import RunConfig
 from master_agent.episodes import EpisodeTally
+from master_agent.evaluator import EvalResult, Evaluator
 from master_agent.progress import Progress
 from master_agent.resume import ResumePoint
 from master_agent.shared_optimizer import SharedOptimizer, StepCounter
@@ -28,14 +30,17 @@ from master_agent.tensorboard_log import TensorBoardLog
 from models import ModelError, UnsupportedSpace, build_model, choose_network, make_distribution
 from plots import draw_reward_curves
 from rundir import (
+    BEST_DIR,
     EPISODES_FILE,
     REWARDS_PNG,
     CheckpointError,
     EpisodeLog,
+    EvalLog,
     append_error_log,
     create_run_dir,
     read_config,
     read_episodes,
+    read_evals,
     save_checkpoint,
     save_model,
     update_latest_link,
@@ -57,6 +62,7 @@ class TrainResult:
     best_average: float | None
     run_dir: Path
     exit_code: int
+    best_evaluation: float | None = None  # the best evaluation mean during training (None: none ran)
 
 
 def configure_tensorflow_threads() -> None:
@@ -121,6 +127,13 @@ class MasterAgent:
         self.restarts = 0  # worker restarts this session, at most MAX_WORKER_RESTARTS
         self.results: queue.Queue = queue.Queue()
         self.stop = threading.Event()
+        self.evaluator = None  # greedy episodes every `eval_every` steps, on its own model and environments
+        if config.eval_every:
+            eval_model = build_model(self.network, self.obs_shape, distribution, name="eval")
+            self.evaluator = Evaluator(
+                game, config.cnn_lstm, eval_model, self.obs_shape, config.eval_episodes, config.seed, self.results,
+                self.stop,
+            )  # fmt: skip
         # Seeds move on with the step count, so a resumed run does not replay the episodes it already had.
         self.seed_base = config.seed * 10_000 + self.counter.value
         self.backend = make_backend(config, game, self.network, self.optimizer)
@@ -216,8 +229,17 @@ class MasterAgent:
             "algorithm": f"lr {cfg.learning_rate:g}, gamma {hp.gamma:g}, t_max {hp.t_max}, entropy beta "
             f"{hp.entropy_beta:g}, value coef {hp.value_coef:g}, grad clip {hp.max_grad_norm:g}"
             + (", rewards clipped for the loss" if hp.clip_rewards else ""),
+            "evaluates": (
+                f"every {cfg.eval_every:,} steps: {cfg.eval_episodes} greedy episodes (eval.csv, best/)"
+                if cfg.eval_every
+                else "off (--eval-every N turns it on)"
+            ),
             "stops at": (
-                f"{cfg.target_window}-episode mean >= {cfg.target_reward:g}"
+                (
+                    f"evaluation mean >= {cfg.target_reward:g}"
+                    if cfg.target_on == "eval"
+                    else f"{cfg.target_window}-episode mean >= {cfg.target_reward:g}"
+                )
                 if cfg.target_reward is not None
                 else "no reward target"
             )
@@ -236,16 +258,20 @@ class MasterAgent:
         self.progress.banner(self.banner())
         tensorboard = TensorBoardLog(self.run_dir)
         log = EpisodeLog(self.run_dir / EPISODES_FILE, append=resume is not None)
-        tally = EpisodeTally(
-            cfg, log, tensorboard, *((resume.episodes, resume.recent_returns, resume.best_average) if resume else ())
-        )
+        tally = EpisodeTally(cfg, log, tensorboard)
+        if resume is not None:
+            tally.resume_from(resume.episodes, resume.recent_returns, resume.best_average, resume.best_evaluation)
+        eval_log = EvalLog(self.run_dir, append=resume is not None) if self.evaluator else None
         seconds_before = float(resume.state.get("seconds", 0.0)) if resume else 0.0
         reason, failure, interrupt_code = None, None, 130
 
         start = time.perf_counter()
         for w in self.workers:
             w.start()
+        if self.evaluator is not None:
+            self.evaluator.start()
         next_plot, next_checkpoint = start + PLOT_EVERY_S, start + cfg.checkpoint_every
+        next_eval = self._next_evaluation(self.counter.value)
         try:
             while reason is None:
                 try:
@@ -261,6 +287,13 @@ class MasterAgent:
                 elif isinstance(item, UpdateStats):
                     rate = (self.counter.value - self.steps_at_start) / max(now - start, 1e-9)
                     tensorboard.update(item.global_step, item.worker, item.stats, cfg.learning_rate, rate)
+                elif isinstance(item, EvalResult):
+                    self._record_evaluation(item, tally, eval_log, tensorboard)
+                if self.counter.value >= next_eval and self.evaluator.idle:
+                    with self.optimizer.lock:  # weights from one update, never half of one
+                        weights = self.global_model.get_weights()
+                    self.evaluator.submit(weights, self.counter.value, seconds, tally.episodes)
+                    next_eval = self._next_evaluation(self.counter.value)
                 reason = reason or tally.stop_reason(self.counter.value, seconds)
                 self.progress.update(self.counter.value, tally.episodes, tally.average, tally.best_average, seconds)
                 if now >= next_plot:
@@ -281,6 +314,8 @@ class MasterAgent:
         finally:
             seconds = self._stop_workers(tally, seconds_before + time.perf_counter() - start)
             log.close()
+            if eval_log is not None:
+                eval_log.close()
             tensorboard.close()
             self.progress.update(self.counter.value, tally.episodes, tally.average, tally.best_average, seconds)
             self.progress.close()
@@ -305,9 +340,45 @@ class MasterAgent:
             tally.best_average,
             self.run_dir,
             exit_code={"interrupted": interrupt_code, "worker_failed": 1}.get(reason, 0),
+            best_evaluation=tally.best_evaluation,
         )
         self._print_summary(result)
         return result
+
+    def _next_evaluation(self, steps: int) -> float:
+        """The step count at which the next evaluation is due: the next multiple of eval_every (never, if off)."""
+        every = self.config.eval_every
+        return (steps // every + 1) * every if self.evaluator is not None else math.inf
+
+    def _record_evaluation(
+        self, result: EvalResult, tally: EpisodeTally, eval_log: EvalLog, tensorboard: TensorBoardLog
+    ) -> None:
+        """An evaluation's row in eval.csv and its TensorBoard points; its weights into best/ if they are the best
+        so far; and the stop rule, where it is on the evaluation mean."""
+        scores = result.scores
+        eval_log.write(result.global_step, result.seconds, result.train_episodes, scores)
+        tensorboard.evaluation(result.global_step, float(scores.mean()), float(scores.std()))
+        self.progress.evaluation(result.mean)
+        if tally.add_evaluation(result.mean, result.train_episodes, result.global_step, result.seconds):
+            self._save_best(result)
+
+    def _save_best(self, result: EvalResult) -> None:
+        """best/: the weights (checkpoint.npz, no optimizer state) and model.keras, each written atomically."""
+        if not all_finite(result.weights):
+            return
+        state = {
+            "global_step": result.global_step,
+            "seconds": result.seconds,
+            "episodes": result.train_episodes,
+            "eval_mean": result.mean,
+            "eval_scores": [float(x) for x in result.scores],
+            "seed": self.config.seed,
+            "game": self.game.game_id,
+            "network": type(self.global_model).__name__,
+        }
+        save_checkpoint(self.run_dir, result.weights, [], state, folder=BEST_DIR)
+        self.saved_model.set_weights(result.weights)
+        save_model(self.run_dir, self.saved_model, folder=BEST_DIR)
 
     def _recover(self, failure: WorkerFailure) -> bool:
         """Log a worker's failure; restart the worker if it may be restarted (False: the run must stop)."""
@@ -330,6 +401,8 @@ class MasterAgent:
         self.stop.set()
         for w in self.workers:
             w.join(timeout=30)
+        if self.evaluator is not None and self.evaluator.is_alive():
+            self.evaluator.join(timeout=30)  # it leaves its game at the next step
         while True:
             try:
                 item = self.results.get_nowait()
@@ -378,14 +451,16 @@ class MasterAgent:
                 self.run_dir / REWARDS_PNG,
                 window=self.config.target_window,
                 target=self.config.target_reward,
+                evaluations=[read_evals(self.run_dir)],
             )
 
     def _print_summary(self, r: TrainResult) -> None:
         best = f"{r.best_average:.1f}" if r.best_average is not None else "n/a"
         verdict = "solved" if r.solved else f"not solved ({r.reason.replace('_', ' ')})"
         skipped = f" | skipped {self.skipped_updates} non-finite updates" if self.skipped_updates else ""
+        evaluated = f" | best eval {r.best_evaluation:.1f}" if r.best_evaluation is not None else ""
         print(
             f"{verdict}: {self.game.game_id} | episodes {r.episodes:,} | steps {r.steps:,} | "
-            f"{r.seconds:.1f} s | best avg{self.config.target_window} {best}{skipped} | run {r.run_dir}",
+            f"{r.seconds:.1f} s | best avg{self.config.target_window} {best}{evaluated}{skipped} | run {r.run_dir}",
             flush=True,
         )

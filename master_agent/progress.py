@@ -54,6 +54,7 @@ class Progress:
         self._live = None
         self._console = None
         self._closed = False
+        self.last_evaluation: float | None = None  # the latest evaluation mean, shown once there is one
         if self.live_mode:
             from rich.console import Console
 
@@ -92,6 +93,10 @@ class Progress:
             self._next_plain = seconds + PLAIN_EVERY_S
             self.stream.write(self.plain_line(steps, episodes, average, best, seconds, rate) + "\n")
             self.stream.flush()
+
+    def evaluation(self, mean: float) -> None:
+        """An evaluation during training finished: its mean joins the line."""
+        self.last_evaluation = mean
 
     def close(self) -> None:
         """End the live line (it stays on screen as drawn last); later updates are ignored."""
@@ -148,6 +153,8 @@ class Progress:
                 f"best {best_text}",
                 format_duration(seconds),
             ]
+            if self.last_evaluation is not None:
+                fields.insert(5, f"eval {self.last_evaluation:.1f}")
             if left is not None:
                 fields.append(f"~{format_duration(left)} left")
             return fields
@@ -159,6 +166,8 @@ class Progress:
             f"best {best_text}",
             f"elapsed {format_duration(seconds)}",
         ]
+        if self.last_evaluation is not None:
+            fields.insert(5, f"eval {self.last_evaluation:.1f}")
         if left is not None:
             fields.append(f"left ~{format_duration(left)}")
         return fields

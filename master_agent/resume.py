@@ -10,7 +10,7 @@ import numpy as np
 
 from master_agent.config import RunConfig
 from plots import moving_average
-from rundir import CONFIG_FILE, ConfigError, RunFileError, read_checkpoint, read_config, read_episodes
+from rundir import CONFIG_FILE, ConfigError, RunFileError, read_checkpoint, read_config, read_episodes, read_evals
 from worker import Hyperparams
 
 
@@ -27,6 +27,7 @@ class ResumePoint:
     episodes: int  # rows already in episodes.csv (they continue from here)
     recent_returns: list[float]  # the last `target_window` returns, to continue the moving average
     best_average: float | None
+    best_evaluation: float | None  # the best mean in eval.csv (None: never evaluated)
 
 
 def config_from_dict(data: dict[str, Any]) -> RunConfig:
@@ -50,6 +51,7 @@ def load_resume_point(run_dir: str | Path) -> tuple[RunConfig, dict[str, Any], R
     try:
         weights, optimizer_state, state = read_checkpoint(run_dir)
         episodes = read_episodes(run_dir)
+        evaluations = read_evals(run_dir)
     except RunFileError as exc:
         raise ResumeError(str(exc)) from None
     if state.get("game") != config.game:
@@ -65,5 +67,6 @@ def load_resume_point(run_dir: str | Path) -> tuple[RunConfig, dict[str, Any], R
         episodes=len(returns),
         recent_returns=[float(r) for r in returns[-window:]],
         best_average=best,
+        best_evaluation=float(evaluations["mean"].max()) if len(evaluations["mean"]) else None,
     )
     return config, saved, point

@@ -7,6 +7,7 @@ Tags, all against the global step (environment steps, all workers together):
     loss/total, loss/policy, loss/value, policy/entropy,
     optim/grad_norm, optim/learning_rate, perf/steps_per_second  an update's statistics
     worker_<i>/loss, worker_<i>/entropy, worker_<i>/grad_norm   the same per worker (spot a diverging one)
+    eval/mean_return, eval/std_return                          each evaluation during training (greedy episodes)
 
 Writing is batched: `episode` and `update` only append to a buffer (microseconds; the master calls them for
 every episode and every update), and at most once a second the buffer goes to the event file in one call
@@ -119,6 +120,10 @@ class TensorBoardLog:
                 f"worker_{worker}/grad_norm": stats.get("grad_norm"),
             },
         )
+
+    def evaluation(self, global_step: int, mean: float, std: float) -> None:
+        """One evaluation during training: the mean and spread of its greedy episodes' scores."""
+        self._add(global_step, {"eval/mean_return": mean, "eval/std_return": std})
 
     def flush(self) -> None:
         """Everything logged so far onto disk now."""

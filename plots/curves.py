@@ -21,11 +21,11 @@ def moving_average(values: np.ndarray, window: int) -> np.ndarray:
     return (cumsum[idx] - cumsum[start]) / (idx - start)
 
 
-# --x choices: (episodes.csv column, axis label)
+# --x choices: (episodes.csv column, axis label, eval.csv column)
 X_AXES = {
-    "episodes": ("episode", "episode"),
-    "steps": ("global_step", "environment steps (all workers)"),
-    "time": ("seconds", "seconds of training"),
+    "episodes": ("episode", "episode", "train_episodes"),
+    "steps": ("global_step", "environment steps (all workers)", "global_step"),
+    "time": ("seconds", "seconds of training", "seconds"),
 }
 
 
@@ -56,8 +56,11 @@ def draw_reward_curves(
     show: bool = False,
     x: str = "episodes",
     per_worker: bool = False,
+    evaluations: Sequence[dict[str, np.ndarray] | None] | None = None,
 ) -> Path:
-    """One figure saved to `out`: raw returns faint, their `window`-episode moving average bold.
+    """One figure saved to `out`: raw returns faint, their `window`-episode moving average bold, and each
+    evaluation during training (a run's eval.csv columns, one entry per run in `evaluations`) as a point with
+    its spread.
 
     `runs` are (label, columns of episodes.csv). Several runs are overlaid, one colour each; `per_worker`
     draws one line per worker of the first run instead. `x` is `episodes`, `steps` or `time` (X_AXES).
@@ -72,7 +75,7 @@ def draw_reward_curves(
 
     if x not in X_AXES:
         raise ValueError(f"x must be one of {', '.join(X_AXES)}, got {x!r}")
-    column, x_label = X_AXES[x]
+    column, x_label, eval_column = X_AXES[x]
     if per_worker and runs:
         label, episodes = runs[0]
         workers = episodes["worker"]
@@ -86,6 +89,19 @@ def draw_reward_curves(
         xs, returns = episodes[column], episodes["return"]
         ax.plot(xs, returns, color=color, alpha=0.25, linewidth=0.8)
         ax.plot(xs, moving_average(returns, window), color=color, linewidth=2, label=f"{label} ({window}-ep mean)")
+    for i, evals in enumerate([] if per_worker or evaluations is None else evaluations):
+        if evals is not None and len(evals["mean"]):
+            ax.errorbar(
+                evals[eval_column],
+                evals["mean"],
+                yerr=evals["std"],
+                color=f"C{i % 10}",
+                marker="o",
+                markersize=4,
+                linestyle=":",
+                capsize=3,
+                label=f"{runs[i][0]} (evaluation mean, greedy)",
+            )
 
     targets = list(target) if isinstance(target, (list, tuple)) else [target] * max(1, len(runs))
     distinct = sorted({t for t in targets if t is not None})

@@ -4,11 +4,18 @@ Free of TensorFlow, so that a missing, foreign or damaged run is answered before
 """
 
 from rundir.files import (
+    BEST_CHECKPOINT_PATH,
+    BEST_DIR,
+    CHECKPOINT_DIR,
+    CHECKPOINT_FILE,
     CHECKPOINT_PATH,
     CONFIG_FILE,
     EPISODE_COLUMNS,
     EPISODES_FILE,
     ERROR_LOG,
+    EVAL_COLUMNS,
+    EVAL_FILE,
+    MODEL_FILE,
     MODEL_PATH,
     REWARDS_PNG,
     AtomicWrite,
@@ -17,6 +24,7 @@ from rundir.files import (
     ConfigError,
     EpisodeLog,
     EpisodesError,
+    EvalLog,
     RunDirError,
     RunFileError,
     append_error_log,
@@ -24,6 +32,7 @@ from rundir.files import (
     read_checkpoint,
     read_config,
     read_episodes,
+    read_evals,
     save_checkpoint,
     save_model,
     write_config,
@@ -31,6 +40,15 @@ from rundir.files import (
 from rundir.latest import LATEST, RunPointerError, resolve_run_dir, update_latest_link
 
 __all__ = [
+    "BEST_CHECKPOINT_PATH",
+    "BEST_DIR",
+    "CHECKPOINT_DIR",
+    "CHECKPOINT_FILE",
+    "MODEL_FILE",
+    "EVAL_COLUMNS",
+    "EVAL_FILE",
+    "EvalLog",
+    "read_evals",
     "CHECKPOINT_PATH",
     "CONFIG_FILE",
     "EPISODE_COLUMNS",

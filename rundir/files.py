@@ -22,11 +22,20 @@ import numpy as np
 
 CONFIG_FILE = "config.json"
 EPISODES_FILE = "episodes.csv"
-CHECKPOINT_PATH = Path("checkpoint") / "checkpoint.npz"
-MODEL_PATH = Path("checkpoint") / "model.keras"  # the same global weights as a Keras model file
+CHECKPOINT_DIR = "checkpoint"  # the latest weights, optimizer state and counters
+BEST_DIR = "best"  # the weights with the best evaluation mean during training (no optimizer state)
+CHECKPOINT_FILE = "checkpoint.npz"
+MODEL_FILE = "model.keras"  # the same weights as a Keras model file, beside each checkpoint.npz
+CHECKPOINT_PATH = Path(CHECKPOINT_DIR) / CHECKPOINT_FILE
+MODEL_PATH = Path(CHECKPOINT_DIR) / MODEL_FILE
+BEST_CHECKPOINT_PATH = Path(BEST_DIR) / CHECKPOINT_FILE
+EVAL_FILE = "eval.csv"
 ERROR_LOG = "error.log"
 REWARDS_PNG = "rewards.png"
 EPISODE_COLUMNS = ("episode", "worker", "return", "length", "global_step", "seconds")
+# One row per evaluation during training: when (global step, seconds of training, training episodes finished so
+# far) and the greedy episodes' scores (mean, std, min, max).
+EVAL_COLUMNS = ("global_step", "seconds", "train_episodes", "mean", "std", "min", "max")
 
 
 class RunDirError(ValueError):
@@ -53,7 +62,7 @@ class CheckpointError(RunFileError):
 
 
 class EpisodesError(RunFileError):
-    """No readable `episodes.csv` of a run."""
+    """No readable `episodes.csv` (or `eval.csv`) of a run."""
 
 
 class AtomicWrite:
@@ -165,10 +174,16 @@ class Checkpoint(NamedTuple):
 
 
 def save_checkpoint(
-    run_dir: Path, weights: list[np.ndarray], optimizer_state: list[np.ndarray], state: dict[str, Any]
+    run_dir: Path,
+    weights: list[np.ndarray],
+    optimizer_state: list[np.ndarray],
+    state: dict[str, Any],
+    folder: str = CHECKPOINT_DIR,
 ) -> Path:
-    """One `.npz` holds everything, so weights, optimizer slots and counters always belong together."""
-    path = Path(run_dir) / CHECKPOINT_PATH
+    """One `.npz` holds everything, so weights, optimizer slots and counters always belong together.
+
+    `folder`: `checkpoint` (the run's latest state) or `best` (the best evaluated weights)."""
+    path = Path(run_dir) / folder / CHECKPOINT_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {f"model/{i}": np.asarray(w) for i, w in enumerate(weights)}
     arrays.update({f"optimizer/{i}": np.asarray(v) for i, v in enumerate(optimizer_state)})
@@ -178,19 +193,20 @@ def save_checkpoint(
     return path
 
 
-def save_model(run_dir: Path, model: Any) -> Path:
+def save_model(run_dir: Path, model: Any, folder: str = CHECKPOINT_DIR) -> Path:
     """The network as Keras 3's native `.keras` file (its class registered serializable in `models`), so that
     `keras.saving.load_model` rebuilds it anywhere the `models` package is importable."""
-    path = Path(run_dir) / MODEL_PATH
+    path = Path(run_dir) / folder / MODEL_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     with AtomicWrite(path) as tmp:  # the temporary keeps the `.keras` suffix Keras insists on
         model.save(tmp)
     return path
 
 
-def read_checkpoint(run_dir: str | Path) -> Checkpoint:
-    """The checkpoint of the run at `run_dir`; every way it can fail is one CheckpointError."""
-    path = Path(run_dir) / CHECKPOINT_PATH
+def read_checkpoint(run_dir: str | Path, folder: str = CHECKPOINT_DIR) -> Checkpoint:
+    """The checkpoint of the run at `run_dir` (`folder`: `checkpoint` or `best`); every way it can fail is one
+    CheckpointError."""
+    path = Path(run_dir) / folder / CHECKPOINT_FILE
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at '{path}'", "missing", path)
     try:
@@ -219,11 +235,11 @@ def _complete_lines(data: bytes) -> bytes:
     return data[: data.rfind(b"\n") + 1]
 
 
-class EpisodeLog:
-    """`episodes.csv`, one row per finished episode, flushed as it goes so a crash loses nothing."""
+class CsvLog:
+    """A CSV file with a fixed header, one row appended per record and flushed as it goes, so a crash loses nothing."""
 
-    def __init__(self, path: Path, append: bool = False) -> None:
-        """`append`: continue a resumed run's log, first cutting a last line torn by a crash mid-write."""
+    def __init__(self, path: Path, columns: tuple[str, ...], append: bool = False) -> None:
+        """`append`: continue a resumed run's file, first cutting a last line torn by a crash mid-write."""
         self.path = Path(path)
         kept = 0
         if append and self.path.is_file():
@@ -233,16 +249,60 @@ class EpisodeLog:
                 os.truncate(self.path, kept)
         self._file = self.path.open("a" if kept else "w", newline="")
         self._writer = csv.writer(self._file)
-        if not kept:  # a new log, or one whose header itself was torn
-            self._writer.writerow(EPISODE_COLUMNS)
+        if not kept:  # a new file, or one whose header itself was torn
+            self._writer.writerow(columns)
             self._file.flush()
 
-    def write(self, episode: int, worker: int, episode_return: float, length: int, global_step: int, seconds: float):
-        self._writer.writerow([episode, worker, f"{episode_return:g}", length, global_step, f"{seconds:.3f}"])
+    def write_row(self, row: list[Any]) -> None:
+        self._writer.writerow(row)
         self._file.flush()
 
     def close(self) -> None:
         self._file.close()
+
+
+class EpisodeLog(CsvLog):
+    """`episodes.csv`, one row per finished episode."""
+
+    def __init__(self, path: Path, append: bool = False) -> None:
+        super().__init__(path, EPISODE_COLUMNS, append)
+
+    def write(self, episode: int, worker: int, episode_return: float, length: int, global_step: int, seconds: float):
+        self.write_row([episode, worker, f"{episode_return:g}", length, global_step, f"{seconds:.3f}"])
+
+
+class EvalLog(CsvLog):
+    """`eval.csv`, one row per evaluation during training."""
+
+    def __init__(self, run_dir: Path, append: bool = False) -> None:
+        super().__init__(Path(run_dir) / EVAL_FILE, EVAL_COLUMNS, append)
+
+    def write(self, global_step: int, seconds: float, train_episodes: int, scores: np.ndarray) -> None:
+        scores = np.asarray(scores, dtype=np.float64)
+        stats = (scores.mean(), scores.std(), scores.min(), scores.max())
+        self.write_row([global_step, f"{seconds:.3f}", train_episodes, *(f"{v:g}" for v in stats)])
+
+
+def _read_csv(path: Path, columns: tuple[str, ...], kind: str) -> dict[str, np.ndarray]:
+    """Columns of a CSV this module writes, as float arrays (a torn last line left out); EpisodesError if damaged."""
+    try:
+        text = _complete_lines(path.read_bytes()).decode()
+    except UnicodeDecodeError:
+        raise EpisodesError(f"'{path}' is not {kind} (not text)") from None
+    reader = csv.reader(text.splitlines())
+    header = next(reader, None)
+    if header is None or tuple(header) != columns:
+        raise EpisodesError(f"'{path}' is not {kind} (header {header})")
+    rows = []
+    for line_no, row in enumerate(reader, start=2):
+        try:
+            if len(row) != len(columns):
+                raise ValueError
+            rows.append([float(x) for x in row])
+        except ValueError:
+            raise EpisodesError(f"'{path}' line {line_no} is damaged: {','.join(row)!r}") from None
+    table = np.array(rows, dtype=np.float64).reshape(-1, len(columns))
+    return {name: table[:, i] for i, name in enumerate(columns)}
 
 
 def read_episodes(run_dir: str | Path) -> dict[str, np.ndarray]:
@@ -252,21 +312,12 @@ def read_episodes(run_dir: str | Path) -> dict[str, np.ndarray]:
         raise EpisodesError(f"no run directory at '{run_dir}'")
     if not path.is_file():
         raise EpisodesError(f"'{run_dir}' holds no run (no {EPISODES_FILE})")
-    try:
-        text = _complete_lines(path.read_bytes()).decode()
-    except UnicodeDecodeError:
-        raise EpisodesError(f"'{path}' is not an episodes file (not text)") from None
-    reader = csv.reader(text.splitlines())
-    header = next(reader, None)
-    if header is None or tuple(header) != EPISODE_COLUMNS:
-        raise EpisodesError(f"'{path}' is not an episodes file (header {header})")
-    rows = []
-    for line_no, row in enumerate(reader, start=2):
-        try:
-            if len(row) != len(EPISODE_COLUMNS):
-                raise ValueError
-            rows.append([float(x) for x in row])
-        except ValueError:
-            raise EpisodesError(f"'{path}' line {line_no} is damaged: {','.join(row)!r}") from None
-    table = np.array(rows, dtype=np.float64).reshape(-1, len(EPISODE_COLUMNS))
-    return {name: table[:, i] for i, name in enumerate(EPISODE_COLUMNS)}
+    return _read_csv(path, EPISODE_COLUMNS, "an episodes file")
+
+
+def read_evals(run_dir: str | Path) -> dict[str, np.ndarray]:
+    """Columns of a run's `eval.csv`; empty columns for a run that never evaluated (no file)."""
+    path = Path(run_dir) / EVAL_FILE
+    if not path.is_file():
+        return {name: np.zeros(0) for name in EVAL_COLUMNS}
+    return _read_csv(path, EVAL_COLUMNS, "an evaluations file")

@@ -126,7 +126,7 @@ def built_config(monkeypatch, tmp_path):
     seen = {}
 
     class FakeMaster:
-        def __init__(self, config, game):
+        def __init__(self, config, game, resume=None):
             seen["config"] = config
 
         def train(self):
@@ -220,20 +220,22 @@ def test_flags_override_the_defaults(built_config):
 
 
 def test_step_bytes_counts_the_preprocessed_observation():
-    import run
     from envs import resolve_game
+    from master_agent import launch
 
-    assert run.step_bytes(resolve_game("CartPole-v1"), cnn_lstm=False) == 4 * 4 + 4 + run.STEP_SCALAR_BYTES
+    assert launch.step_bytes(resolve_game("CartPole-v1"), cnn_lstm=False) == 4 * 4 + 4 + launch.STEP_SCALAR_BYTES
     pytest.importorskip("ale_py")
     pong = resolve_game("Pong")
-    assert run.step_bytes(pong, cnn_lstm=False) == 4 * 84 * 84 + 4 + run.STEP_SCALAR_BYTES  # 4 stacked uint8 frames
-    assert run.step_bytes(pong, cnn_lstm=True) == 84 * 84 + 4 + run.STEP_SCALAR_BYTES
+    assert (
+        launch.step_bytes(pong, cnn_lstm=False) == 4 * 84 * 84 + 4 + launch.STEP_SCALAR_BYTES
+    )  # 4 stacked uint8 frames
+    assert launch.step_bytes(pong, cnn_lstm=True) == 84 * 84 + 4 + launch.STEP_SCALAR_BYTES
 
 
 def test_physical_memory_is_known_here():
-    import run
+    from master_agent import launch
 
-    assert run.physical_memory() > 2**28
+    assert launch.physical_memory() > 2**28
 
 
 # --- TensorFlow's start-up notices -----------------------------------------------------------------------------------

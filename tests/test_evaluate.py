@@ -246,35 +246,55 @@ def test_recorder_caps_subsamples_and_scales(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.gif"]  # no temporary left
 
 
-def test_lstm_policy_carries_its_state_and_resets_it_per_episode():
-    from envs import resolve_game
-    from evaluate.player import Policy
+def test_lstm_agent_carries_the_state_it_is_given_and_starts_episodes_from_zeros():
+    from evaluate.agent import Agent
 
     model = build_model("cnn_lstm", (84, 84), Categorical(4))
-    info = RunInfo(Path("run"), "ALE/Breakout-v5", True, "CNNLSTMActorCritic", (84, 84), None)
-    policy = Policy(info, resolve_game("ALE/Breakout-v5"), model.get_weights())
+    agent = Agent(model, (84, 84))
     frame = np.random.default_rng(0).integers(0, 256, (84, 84), dtype=np.uint8)
-    policy.reset()
-    first = policy.params(frame)
-    carried = policy.params(frame)
+    first, state = model.step(frame[None], model.initial_state(1))[0].numpy(), None
+    action, state = agent.act(frame, None)
+    assert [s.shape for s in state] == [(1, 256), (1, 256)] and np.abs(state[0]).sum() > 0
+    carried = model.step(frame[None], state)[0].numpy()
     assert not np.allclose(first, carried, atol=1e-7)  # the LSTM remembered the first step
-    policy.reset()
-    np.testing.assert_allclose(policy.params(frame), first, atol=1e-6)  # a new episode starts from zeros
+    assert action == int(np.argmax(first))  # greedy by default: the mode of the first step's distribution
+    _, fresh = agent.act(frame, None)  # None: an episode starts here, from zeros again
+    np.testing.assert_allclose(fresh[0], state[0], atol=1e-6)
 
 
 def test_greedy_play_takes_the_distributions_mode_and_sampling_draws_from_it():
     from envs import resolve_game
-    from evaluate.player import Policy
+    from evaluate.player import build_agent
 
     model = build_model("mlp", (4,), Categorical(2))
     head = model.policy_head
     head.set_weights([np.zeros_like(head.kernel.numpy()), np.array([0.0, 1.0], np.float32)])  # pi = (0.27, 0.73)
     info = RunInfo(Path("run"), "CartPole-v1", False, "MLPActorCritic", (4,), None)
-    policy = Policy(info, resolve_game("CartPole-v1"), model.get_weights())
+    agent = build_agent(info, resolve_game("CartPole-v1"), model.get_weights())
     obs, rng = np.zeros(4, np.float32), np.random.default_rng(0)
-    assert {int(policy.act(obs, greedy=True, rng=rng)) for _ in range(20)} == {1}
-    sampled = [int(policy.act(obs, greedy=False, rng=rng)) for _ in range(4000)]
+    assert {int(agent.act(obs, greedy=True, rng=rng)[0]) for _ in range(20)} == {1}
+    sampled = [int(agent.act(obs, greedy=False, rng=rng)[0]) for _ in range(4000)]
     assert np.mean(sampled) == pytest.approx(1 / (1 + np.exp(-1.0)), abs=0.03)
+
+
+def test_play_batch_plays_one_whole_episode_per_env_as_play_does():
+    """Evaluation during training steps several games at once; each score must be the one a lone game gets."""
+    from envs import resolve_game
+    from evaluate.agent import Agent
+    from evaluate.player import make_env, play, play_batch
+
+    model = build_model("mlp", (4,), Categorical(2))
+    weights = [np.zeros_like(w) for w in model.get_weights()]  # push right when the pole leans right:
+    weights[0][2, 0], weights[2][0, 0], weights[8][0, 1] = 5.0, 1.0, 5.0  # angle -> unit 0 -> unit 0 -> logit 1
+    model.set_weights(weights)
+    agent, game = Agent(model, (4,)), resolve_game("CartPole-v1")
+    seeds = [11, 12, 13, 14]
+    envs = [make_env(game, cnn_lstm=False)[0] for _ in seeds]
+    batch = play_batch(agent, envs, seeds)
+    alone = [play(agent, make_env(game, cnn_lstm=False)[0], 1, greedy=True, seed=s)[0].score for s in seeds]
+    np.testing.assert_array_equal(batch, alone)
+    assert len(set(alone)) > 1  # games of different lengths: finished ones left the batch at different steps
+    assert play_batch(agent, envs, seeds, stopped=lambda: True) is None
 
 
 def test_recording_env_sees_the_same_observations_as_training():

@@ -1,0 +1,266 @@
+"""From what a user asks for to a checked `RunConfig`: the per-kind defaults applied, and every check that can be
+made before TensorFlow loads (the game, the runs directory, the backend, the rollouts' memory).
+
+`a3c.py` (the Python API) and `run.py` (the command line, through it) both start runs here, so a setting means the
+same from either. Bad input raises `SettingsError`, one line for the user.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import os
+from pathlib import Path
+from typing import Any
+
+from envs import GameError, GameSpec, has_tf_env, resolve_game
+from envs.registry import TF_GAMES
+from master_agent.config import DEFAULT_ENV_IMPL, GRAPH_MAX_T_MAX, MAX_SEED, TARGET_ON, RunConfig, defaults_for
+from master_agent.resume import ResumeError, ResumePoint, load_resume_point
+from rundir import RunPointerError, resolve_run_dir
+from worker import Hyperparams
+
+
+class SettingsError(ValueError):
+    """Settings a run cannot start with: one line for the user (the command line prints it as `error: ...`)."""
+
+
+def pick(value, default):
+    return default if value is None else value
+
+
+# Every setting `make_config` takes, by the name of its flag (`lr` is `--lr`); None means the default.
+SETTINGS = (
+    "workers", "envs_per_worker", "cnn_lstm", "max_steps", "max_episodes", "max_seconds", "target_reward", "seed",
+    "lr", "gamma", "t_max", "entropy_beta", "value_coef", "max_grad_norm", "runs_dir", "checkpoint_every",
+    "env_impl", "backend", "ray_address", "eval_every", "eval_episodes", "target_on",
+)  # fmt: skip
+
+
+def make_config(game: str, **settings: Any) -> tuple[RunConfig, GameSpec]:
+    """The run `game` with `settings` trains: its kind's defaults for whatever is not given (or None).
+
+    `eval_every=0` turns evaluation during training off. Raises SettingsError for an unknown game or setting, or
+    settings that do not go together."""
+    unknown = sorted(set(settings) - set(SETTINGS))
+    if unknown:
+        raise SettingsError(
+            f"unknown setting{'s' * (len(unknown) > 1)} {', '.join(unknown)} (known: {', '.join(SETTINGS)})"
+        )
+    given = {name: settings.get(name) for name in SETTINGS}
+    if given["seed"] is not None and not 0 <= given["seed"] <= MAX_SEED:
+        raise SettingsError(
+            f"argument --seed: must be between 0 and {MAX_SEED} (2**32 - 1) for training, got {given['seed']}"
+        )
+    spec = game_spec(game)
+    check_game(spec, bool(given["cnn_lstm"]))
+    env_impl = pick(given["env_impl"], DEFAULT_ENV_IMPL)
+    if env_impl == "tf" and not has_tf_env(spec.game_id):
+        raise SettingsError(f"--env-impl tf: '{spec.game_id}' has no TensorFlow port (ports: {', '.join(TF_GAMES)})")
+    if env_impl == "auto":
+        env_impl = "tf" if has_tf_env(spec.game_id) else "gymnasium"
+    defaults = defaults_for(spec.is_atari, tf_env=env_impl == "tf")
+    eval_every = pick(given["eval_every"], defaults.eval_every) or None  # 0: off
+    check_evaluation(eval_every, given["eval_episodes"], pick(given["target_on"], TARGET_ON[0]))
+
+    hp_given = {name: given[name] for name in ("gamma", "entropy_beta", "value_coef", "max_grad_norm")}
+    run_given = {
+        name: given[name]
+        for name in ("workers", "seed", "runs_dir", "checkpoint_every", "backend", "ray_address", "eval_episodes",
+                     "target_on")
+    }  # fmt: skip
+    config = RunConfig(
+        game=spec.game_id,
+        learning_rate=pick(given["lr"], defaults.learning_rate),
+        hyperparams=Hyperparams(
+            t_max=pick(given["t_max"], defaults.t_max),
+            envs_per_worker=pick(given["envs_per_worker"], defaults.envs_per_worker),
+            clip_rewards=defaults.clip_rewards,
+            **{name: value for name, value in hp_given.items() if value is not None},
+        ),
+        max_steps=pick(given["max_steps"], defaults.max_steps),
+        max_episodes=given["max_episodes"],
+        max_seconds=given["max_seconds"],
+        target_reward=pick(given["target_reward"], spec.reward_threshold),
+        cnn_lstm=bool(given["cnn_lstm"]),
+        env_impl=env_impl,
+        eval_every=eval_every,
+        **{name: value for name, value in run_given.items() if value is not None},
+    )
+    return config, spec
+
+
+def game_spec(game: str) -> GameSpec:
+    try:
+        return resolve_game(game)
+    except GameError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def check_game(game: GameSpec, cnn_lstm: bool) -> None:
+    """The networks here take vector observations or Atari frames."""
+    if cnn_lstm and not game.is_atari:
+        raise SettingsError(
+            f"--cnn-lstm needs an image game (Atari); '{game.game_id}' has observations of shape {game.obs_shape}"
+        )
+    if not game.is_atari and len(game.obs_shape) != 1:
+        raise SettingsError(
+            f"'{game.game_id}' has observations of shape {game.obs_shape}; "
+            "vector observations or Atari frames are supported"
+        )
+
+
+def check_evaluation(eval_every: int | None, eval_episodes: int | None, target_on: str) -> None:
+    if target_on not in TARGET_ON:
+        raise SettingsError(f"--target-on must be one of {', '.join(TARGET_ON)}, got '{target_on}'")
+    if not eval_every and target_on == "eval":
+        raise SettingsError("--target-on eval needs evaluation during training: give --eval-every N")
+    if not eval_every and eval_episodes is not None:
+        raise SettingsError("--eval-episodes applies only with evaluation during training (--eval-every N)")
+
+
+def check_config(
+    config: RunConfig, remedy: str = "lower --t-max, --envs-per-worker or --workers", new_run: bool = True
+) -> GameSpec:
+    """What must hold before TensorFlow loads and anything is written, for a config from `make_config` or built by
+    hand; returns the config's game."""
+    game = game_spec(config.game)
+    check_game(game, config.cnn_lstm)
+    if config.env_impl == "tf" and not has_tf_env(game.game_id):
+        raise SettingsError(f"--env-impl tf: '{game.game_id}' has no TensorFlow port (ports: {', '.join(TF_GAMES)})")
+    check_evaluation(config.eval_every, None, config.target_on)
+    if new_run:  # a resumed run writes into its own directory
+        check_runs_dir(config.runs_dir)
+    check_backend(config.backend, config.ray_address)
+    check_rollout_size(config, game, remedy)
+    return game
+
+
+def check_runs_dir(runs_dir: str) -> None:
+    """Fail before TensorFlow loads and models build, not after: the nearest existing parent must be writable."""
+    path = Path(runs_dir).resolve()
+    while not path.exists():
+        path = path.parent
+    if not path.is_dir() or not os.access(path, os.W_OK | os.X_OK):
+        raise SettingsError(f"--runs-dir '{runs_dir}' is not writable ('{path}' is not a writable directory)")
+
+
+# What a resumed run may change: how long it goes on and how it runs, never what it computes.
+RESUME_MAY_CHANGE = {
+    "workers",
+    "max_steps",
+    "max_episodes",
+    "max_seconds",
+    "target_reward",
+    "checkpoint_every",
+    "backend",
+    "ray_address",
+    "eval_every",
+    "eval_episodes",
+    "target_on",
+}
+
+
+def check_backend(backend: str, ray_address: str | None) -> None:
+    """Ray is optional: say how to get it before anything loads, rather than fail halfway."""
+
+    if ray_address is not None and backend != "ray":
+        raise SettingsError("--ray-address applies only with --backend ray")
+    if backend == "ray" and importlib.util.find_spec("ray") is None:
+        raise SettingsError("--backend ray needs Ray, which is not installed: pip install -r requirements-ray.txt")
+    if ray_address is not None and ray_address != "auto":
+        check_reachable(ray_address)
+
+
+def check_reachable(address: str) -> None:
+    """Ray retries an unreachable cluster for minutes; a TCP connect answers in a moment."""
+    import socket
+
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise SettingsError(f"--ray-address must be 'auto' or HOST:PORT, got '{address}'")
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as exc:
+        raise SettingsError(
+            f"--ray-address {address}: no Ray cluster answers there ({exc.strerror or exc}); "
+            "start one with `ray start --head`"
+        ) from None
+
+
+# What a rollout keeps per environment step besides the observation (memory.rollout.Rollout): the reward and
+# V(final observation) as float32, and four bool flags (terminated, truncated, valid, starts).
+STEP_SCALAR_BYTES = 4 + 4 + 4 * 1
+
+
+def physical_memory() -> int | None:
+    """Bytes of RAM in this machine, or None where the OS does not say."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def step_bytes(game, cnn_lstm: bool) -> int:
+    """One environment step of a rollout: the observation as the network takes it (Atari frames uint8 after
+    preprocessing, vectors float32), the action (int32 or float32 per component) and the per-step scalars."""
+    import numpy as np
+
+    if game.is_atari:
+        from envs.atari import FRAME_STACK, make_atari_env
+
+        probe = make_atari_env(game.game_id, 1 if cnn_lstm else FRAME_STACK)  # the preprocessed shape, not guessed
+        obs_bytes = int(np.prod(probe.observation_space.shape)) * np.dtype(np.uint8).itemsize
+        probe.close()
+    else:
+        obs_bytes = int(np.prod(game.obs_shape)) * np.dtype(np.float32).itemsize
+    action_shape = getattr(game.action_space, "shape", None) or ()
+    action_bytes = max(1, int(np.prod(action_shape))) * 4
+    return obs_bytes + action_bytes + STEP_SCALAR_BYTES
+
+
+def check_rollout_size(config, game, remedy: str = "lower --t-max, --envs-per-worker or --workers") -> None:
+    """Refuse, before TensorFlow loads, rollouts that cannot fit in this machine's memory (allocating them would
+    swap or hang) and in-graph updates too long to trace and compile."""
+    hp = config.hyperparams
+    # Workers on this machine: all of them, except Ray actors spread over a cluster (then one must fit).
+    workers = 1 if config.backend == "ray" and config.ray_address is not None else config.workers
+    per_step = step_bytes(game, config.cnn_lstm)
+    need = hp.t_max * hp.envs_per_worker * workers * per_step
+    have = physical_memory()
+    if have is not None and need > have:
+        raise SettingsError(
+            f"rollouts of --t-max {hp.t_max:,} x {hp.envs_per_worker:,} environments x {workers:,} "
+            f"worker{'s' * (workers != 1)} x {per_step:,} bytes a step would need {gib(need)} of memory; "
+            f"this machine has {gib(have)} ({remedy})"
+        )
+    if config.env_impl == "tf" and hp.t_max > GRAPH_MAX_T_MAX:
+        raise SettingsError(
+            f"--t-max {hp.t_max:,}: with the environments in TensorFlow (--env-impl tf) the update is one "
+            f"graph unrolled over t_max steps, which would take too long to compile; use at most "
+            f"{GRAPH_MAX_T_MAX}, or --env-impl gymnasium for longer rollouts"
+        )
+
+
+def gib(n: int) -> str:
+    return f"{n / 2**30:,.1f} GiB"
+
+
+def resume_config(run_dir: str | Path, **changes: Any) -> tuple[RunConfig, GameSpec, ResumePoint]:
+    """A saved run's config with `changes` (only RESUME_MAY_CHANGE), its game and where it goes on from."""
+    for name, value in changes.items():
+        if value is not None and name not in RESUME_MAY_CHANGE:
+            raise SettingsError(f"--{name.replace('_', '-')} cannot change when resuming; it keeps the run's setting")
+    try:
+        config, _, point = load_resume_point(resolve_run_dir(run_dir))
+    except (ResumeError, RunPointerError) as exc:
+        raise SettingsError(str(exc)) from None
+    given = {name: value for name, value in changes.items() if value is not None}
+    if changes.get("backend") == "thread":
+        given["ray_address"] = None
+    if "eval_every" in given:
+        given["eval_every"] = given["eval_every"] or None  # 0: off
+    config = dataclasses.replace(config, **given)
+    check_evaluation(config.eval_every, given.get("eval_episodes"), config.target_on)
+    game = check_config(config, remedy="resume with fewer --workers", new_run=False)  # --workers may have grown
+    return config, game, point

@@ -1,0 +1,196 @@
+"""Evaluation during training (eval.csv, best/, --target-on eval), --eval/--export --best, and the SavedModel's
+greedy actions against --eval --greedy's: real CartPole runs through the command line."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import outputs_of_keras_file, run_cli, run_dirs
+from master_agent.config import RunConfig
+from master_agent.episodes import EpisodeTally
+from rundir import EVAL_COLUMNS, read_checkpoint, read_evals
+from worker import Hyperparams
+
+pytestmark = pytest.mark.e2e
+
+EVERY = 20_000
+EVAL_EPISODES = 4
+
+
+@pytest.fixture(scope="module")
+def evaluated_run(tmp_path_factory) -> Path:
+    cwd = tmp_path_factory.mktemp("evaluated")
+    args = ["--game", "CartPole-v1", "--max-steps", 100_000, "--workers", 2, "--seed", 1]
+    args += ["--eval-every", EVERY, "--eval-episodes", EVAL_EPISODES, "--runs-dir", cwd / "runs"]
+    result = run_cli(args, cwd)
+    assert result.returncode == 0, result.stderr
+    (run_dir,) = run_dirs(cwd / "runs")
+    return run_dir
+
+
+def test_eval_csv_has_one_row_per_evaluation_at_the_period(evaluated_run):
+    lines = (evaluated_run / "eval.csv").read_text().splitlines()
+    assert tuple(lines[0].split(",")) == EVAL_COLUMNS
+    evals = read_evals(evaluated_run)
+    steps = evals["global_step"]
+    assert len(steps) >= 2
+    # Taken when the step count passed a multiple of the period (never two in one period), in order.
+    assert np.all(steps >= EVERY) and np.all(np.diff(steps // EVERY) >= 1)
+    assert np.all(np.diff(evals["seconds"]) > 0) and np.all(np.diff(evals["train_episodes"]) >= 0)
+    assert np.all((evals["min"] <= evals["mean"]) & (evals["mean"] <= evals["max"]))
+    assert np.all((evals["max"] <= 500) & (evals["min"] >= 1) & (evals["std"] >= 0))
+
+
+def test_best_holds_the_weights_of_the_best_evaluation(evaluated_run, tmp_path):
+    evals = read_evals(evaluated_run)
+    weights, optimizer_state, state = read_checkpoint(evaluated_run, "best")
+    assert optimizer_state == []
+    assert state["eval_mean"] == pytest.approx(evals["mean"].max(), abs=0.01)
+    first_best = int(np.argmax(evals["mean"]))  # a later equal mean does not replace it
+    assert state["global_step"] == evals["global_step"][first_best]
+    assert len(state["eval_scores"]) == EVAL_EPISODES
+    # best/model.keras is the same network, loadable without the project's run code
+    obs = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
+    params, _ = outputs_of_keras_file(evaluated_run / "best" / "model.keras", obs, tmp_path)
+    from models import Categorical, build_model
+
+    model = build_model("mlp", (4,), Categorical(2))
+    model.set_weights(weights)
+    np.testing.assert_allclose(params, model(obs)[0].numpy(), atol=1e-5)
+
+
+def test_eval_best_plays_the_best_weights_and_replays_the_evaluation(evaluated_run, tmp_path):
+    _, _, state = read_checkpoint(evaluated_run, "best")
+    result = run_cli(["--eval", evaluated_run, "--best", "--greedy", "--episodes", 2], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"best weights at step {state['global_step']:,}" in result.stdout
+
+
+def test_export_greedy_actions_equal_eval_greedy(evaluated_run, tmp_path):
+    """The SavedModel, loaded by TensorFlow alone in a fresh process, plays the same greedy games as --eval."""
+    out = tmp_path / "served"
+    exported = run_cli(["--export", evaluated_run, out, "--best"], tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    assert (out / "saved_model.pb").is_file()
+    evaluated = run_cli(["--eval", evaluated_run, "--best", "--greedy", "--episodes", 3, "--seed", 5], tmp_path)
+    assert evaluated.returncode == 0, evaluated.stderr
+    expected = re.findall(r"episode \d: score (\S+) \(([\d,]+) steps\)", evaluated.stdout)
+    # As `evaluate.player.play` plays: the first reset seeded, the next ones continuing the env's generator.
+    script = f"""
+import gymnasium as gym, numpy as np, tensorflow as tf
+try:
+    import models
+    raise SystemExit("the project is importable here")
+except ImportError:
+    pass
+serve = tf.saved_model.load({str(out)!r}).signatures["serving_default"]
+env = gym.make("CartPole-v1")
+for i in range(3):
+    obs, _ = env.reset(seed=5 if i == 0 else None)
+    score, steps, done = 0.0, 0, False
+    while not done:
+        action = int(serve(observations=tf.constant(obs[None], tf.float32))["greedy_action"][0])
+        obs, reward, terminated, truncated, _ = env.step(action)
+        score, steps, done = score + reward, steps + 1, terminated or truncated
+    print(f"{{score:g}} {{steps:,}}")
+"""
+    served = subprocess.run([sys.executable, "-I", "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    assert served.returncode == 0, served.stderr
+    assert [tuple(line.split()) for line in served.stdout.splitlines()] == expected
+
+
+def test_target_on_eval_stops_at_the_first_evaluation_that_reaches_it(tmp_path):
+    args = ["--game", "CartPole-v1", "--workers", 2, "--target-reward", 60, "--target-on", "eval"]
+    args += ["--eval-every", 10_000, "--eval-episodes", 3, "--max-steps", 400_000, "--runs-dir", tmp_path / "runs"]
+    result = run_cli(args, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "stops at       evaluation mean >= 60" in result.stdout
+    (run_dir,) = run_dirs(tmp_path / "runs")
+    evals = read_evals(run_dir)
+    assert evals["mean"][-1] >= 60 and np.all(evals["mean"][:-1] < 60)
+    summary = result.stdout.strip().splitlines()[-1]
+    assert summary.startswith("solved: CartPole-v1")
+    assert f"steps {int(evals['global_step'][-1]):,} |" in summary  # solved where that evaluation's weights were
+
+
+def test_old_run_without_evaluations_still_evaluates_and_says_what_best_lacks(evaluated_run, tmp_path):
+    """A run directory from before this change: no eval.csv, no best/, no model.keras."""
+    import shutil
+
+    old = tmp_path / "old-run"
+    shutil.copytree(evaluated_run, old)
+    shutil.rmtree(old / "best")
+    (old / "eval.csv").unlink()
+    (old / "checkpoint" / "model.keras").unlink()
+    config = json.loads((old / "config.json").read_text())
+    for key in ("eval_every", "eval_episodes", "target_on"):
+        del config["config"][key]
+    (old / "config.json").write_text(json.dumps(config))
+
+    assert run_cli(["--eval", old, "--episodes", 1], tmp_path).returncode == 0
+    assert run_cli(["--export", old, tmp_path / "served"], tmp_path).returncode == 0
+    for args in (["--eval", old, "--best"], ["--export", old, tmp_path / "x", "--best"]):
+        result = run_cli(args, tmp_path)
+        assert result.returncode == 2
+        assert result.stderr.startswith(f"error: '{old}' has no best weights (best/checkpoint.npz)")
+        assert len(result.stderr.splitlines()) == 1
+    resumed = run_cli(["--resume", old, "--max-steps", 110_000], tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "evaluates      off" in resumed.stdout  # what an old config means
+    assert (old / "checkpoint" / "model.keras").is_file()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--target-on", "eval", "--eval-every", "0"], "--target-on eval needs evaluation during training"),
+        (["--eval-episodes", "3", "--eval-every", "0"], "--eval-episodes applies only with evaluation during"),
+        (["--best"], "--best applies only with --eval or --export"),
+        (["--eval-every", "-5"], "argument --eval-every: must be >= 0"),
+    ],
+)
+def test_evaluation_flags_refuse_what_cannot_work(tmp_path, args, message):
+    result = run_cli(["--game", "CartPole-v1", *args, "--runs-dir", tmp_path / "runs"], tmp_path, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {message}"), result.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def tally(target_on: str) -> EpisodeTally:
+    class Sink:
+        def write(self, *args):
+            pass
+
+        def episode(self, *args):
+            pass
+
+    config = RunConfig(
+        game="G",
+        learning_rate=1e-3,
+        hyperparams=Hyperparams(t_max=5, envs_per_worker=1),
+        max_steps=None,
+        target_reward=10.0,
+        target_window=2,
+        target_on=target_on,
+        eval_every=100,
+    )
+    return EpisodeTally(config, Sink(), Sink())
+
+
+def test_stop_rule_uses_the_training_window_or_the_evaluation_as_told():
+    on_train, on_eval = tally("train"), tally("eval")
+    for t in (on_train, on_eval):
+        t.add(0, 12.0, 5, 50, 1.0)
+        t.add(0, 12.0, 5, 60, 1.0)  # the training window's mean reaches 10
+        assert t.add_evaluation(8.0, 2, 100, 1.5)  # the first evaluation is the best so far
+    assert on_train.solved_at == (2, 60, 1.0) and on_eval.solved_at is None
+    assert not on_eval.add_evaluation(7.0, 3, 200, 2.0)  # worse: not the best, best/ keeps the weights
+    assert on_eval.add_evaluation(11.0, 4, 300, 2.5)
+    assert on_eval.solved_at == (4, 300, 2.5) and on_eval.best_evaluation == 11.0
