@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     def run_default(name: str) -> str:
         return show(field_default(RunConfig, name))
 
+    def show_period(steps: int | None) -> str:
+        return show(steps) if steps else "off"
+
     def hp_default(name: str) -> str:
         return show(field_default(Hyperparams, name))
 
@@ -183,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--eval-every",
         type=non_negative_int,
         help="every N environment steps, play greedy episodes with a snapshot of the weights (eval.csv; the best "
-        f"weights kept in best/); 0: off (default: {describe_per_kind('eval_every')})",
+        f"weights kept in best/); 0: off (default: {describe_per_kind('eval_every', show_period)})",
     )
     train.add_argument(
         "--eval-episodes",

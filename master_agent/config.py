@@ -97,7 +97,9 @@ CLASSIC_DEFAULTS = GameDefaults(
 )
 # With the environments in TensorFlow an update costs little Python, so fewer envs per update pay off: CartPole
 # solved in the same median time with half the env steps at 32 as at 64 (10 seeds each, README).
-CLASSIC_TF_DEFAULTS = replace(CLASSIC_DEFAULTS, envs_per_worker=32)
+# Evaluation every 200k steps cost 2.8% of CartPole's steps/s, every 50k 20% (the evaluator's Python holds the GIL
+# the graph workers would share; `python bench/eval_overhead.py --game CartPole-v1 --periods 0 50000 200000`).
+CLASSIC_TF_DEFAULTS = replace(CLASSIC_DEFAULTS, envs_per_worker=32, eval_every=200_000)
 # Atari: t_max 20 and reward clipping as in the A3C paper; a 10M-step budget unless told otherwise.
 # lr 7e-4, as A2C uses for the same 80-sample updates (E x t_max = 4 x 20): with 1e-4 and 4e-4 the CNN-LSTM's
 # SpaceInvaders score stayed at the random policy's level (~150) for 350k and 1M agent steps (measured).
