@@ -268,10 +268,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def pick(value, default):
-    return default if value is None else value
-
-
 # Flags that set what a run computes: a resumed run keeps its own.
 TRAINING_ONLY = (
     "envs_per_worker",
@@ -352,6 +348,7 @@ def plot(args: argparse.Namespace) -> int:
 def evaluate(args: argparse.Namespace) -> int:
     import a3c
     from master_agent.config import EVAL_EPISODES, RunConfig, field_default
+    from master_agent.launch import pick
 
     a3c.evaluate(
         args.eval,
