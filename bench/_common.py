@@ -32,6 +32,7 @@ class OursRun:
     seconds: float  # of training, at the solve, else at the end (from the summary line)
     state: dict[str, Any]  # the final checkpoint's counters: global_step, seconds, episodes, ...
     evaluations: int = 0  # rows of eval.csv: evaluations during training that finished
+    reason: str = ""  # why it stopped, as the summary line says: solved, max seconds, ...
 
     @property
     def rate(self) -> float:
@@ -60,19 +61,42 @@ def _run(cmd: list[str]) -> tuple[float, str]:
 
 def run_ours(flags: list[str]) -> OursRun:
     """`python run.py FLAGS --runs-dir <tmp>`: its summary line and the counters of its final checkpoint."""
+    with tempfile.TemporaryDirectory() as runs:
+        return run_ours_in(flags, Path(runs))[0]
+
+
+def run_ours_in(flags: list[str], runs: Path) -> tuple[OursRun, Path]:
+    """`python run.py FLAGS --runs-dir RUNS`, RUNS an empty folder that the caller keeps: the run as `run_ours`
+    reads it, and its run directory (eval.csv, best/, ...) for reading further or for `eval_ours`."""
     from rundir import read_checkpoint, read_evals
 
-    with tempfile.TemporaryDirectory() as runs:
-        wall, out = _run([sys.executable, str(ROOT / "run.py"), *flags, "--runs-dir", runs])
-        (run_dir,) = [p for p in Path(runs).iterdir() if p.name != "latest"]
-        state = read_checkpoint(run_dir).state
-        evaluations = len(read_evals(run_dir)["mean"])
+    wall, out = _run([sys.executable, str(ROOT / "run.py"), *flags, "--runs-dir", str(runs)])
+    (run_dir,) = [p for p in Path(runs).iterdir() if p.name != "latest"]
+    state = read_checkpoint(run_dir).state
+    evaluations = len(read_evals(run_dir)["mean"])
     m = SUMMARY.search(out)
     if m is None:
         raise RuntimeError(f"no summary line in run.py's output:\n{out[-2000:]}")
-    return OursRun(
-        wall, m.group(1) == "solved", int(m.group(4).replace(",", "")), float(m.group(5)), state, evaluations
-    )
+    solved, steps, seconds = m.group(1) == "solved", int(m.group(4).replace(",", "")), float(m.group(5))
+    return OursRun(wall, solved, steps, seconds, state, evaluations, m.group(2) or "solved"), run_dir
+
+
+# episode  7: score 231.5 (412 steps)
+EVAL_EPISODE = re.compile(r"^episode +\d+: score (\S+) \(", re.MULTILINE)
+
+
+def eval_ours(
+    run_dir: Path, episodes: int, seed: int, best: bool = True, greedy: bool = True
+) -> tuple[float, list[float]]:
+    """`python run.py --eval RUN_DIR [--best] [--greedy] --episodes N --seed S` in its own process:
+    (process wall seconds, the episodes' scores as it printed them)."""
+    flags = ["--eval", str(run_dir), "--episodes", str(episodes), "--seed", str(seed)]
+    flags += ["--best"] * best + ["--greedy"] * greedy
+    wall, out = _run([sys.executable, str(ROOT / "run.py"), *flags])
+    scores = [float(s) for s in EVAL_EPISODE.findall(out)]
+    if len(scores) != episodes:
+        raise RuntimeError(f"run.py --eval printed {len(scores)} episode scores, not {episodes}:\n{out[-2000:]}")
+    return wall, scores
 
 
 def run_worker(cmd: list[str]) -> tuple[float, dict[str, Any]]:
