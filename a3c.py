@@ -45,8 +45,9 @@ __all__ = [
 
 
 def make_config(game: str, **settings: Any) -> RunConfig:
-    """Every setting of a run on `game` (a gymnasium id or a short Atari name): the given ones, and the game's
-    kind's defaults for the rest. See `master_agent.launch.SETTINGS` for the names."""
+    """Every setting of a run on `game` (a gymnasium id, a short Atari name, or `module:EnvId-v0`): the given ones,
+    and the game's kind's defaults for the rest. See `master_agent.launch.SETTINGS` for the names; `env_kwargs`
+    (a dict) goes to the environment's constructor."""
     quiet_atari()
     return _make_config(game, **settings)[0]
 
@@ -89,8 +90,7 @@ def load_agent(run_dir: str | Path, best: bool = False) -> Agent:
 
     quiet_atari()
     info = load_run_info(run_dir, best=best)
-    weights, _ = read_weights(info)
-    return build_agent(info, run_game(info), weights)
+    return build_agent(info, run_game(info), read_weights(info))
 
 
 def evaluate(
@@ -125,9 +125,8 @@ def export(run_dir: str | Path, out_dir: str | Path, best: bool = False) -> Path
     from models.export import ExportError, export_saved_model
 
     quiet_atari()
-    weights, _ = read_weights(info)
-    agent = build_agent(info, run_game(info), weights)
+    agent = build_agent(info, run_game(info), read_weights(info))
     try:
-        return export_saved_model(agent.model, info.observation_shape, out_dir)
+        return export_saved_model(agent.model, info.observation_shape, out_dir, agent.normalizer)
     except ExportError as exc:
         raise SettingsError(str(exc)) from None

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import ast
+import json
 import math
 import os
 import signal
 import sys
 from collections.abc import Callable
+from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter hides the progress lines
 
@@ -46,6 +49,22 @@ def number_type(kind: type, accepts: Callable[[float], bool], requirement: str) 
         return value
 
     return parse
+
+
+def env_kwarg(text: str) -> tuple[str, Any]:
+    """One `--env-kwargs` token, KEY=VALUE: the value read as JSON (5, 0.5, true, null, [1, 2], "a b"), else as a
+    Python literal (True, None, (1, 2)), else kept as the text it is (`map_name=8x8`)."""
+    key, equals, value = text.partition("=")
+    if not equals or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got '{text}'")
+    try:
+        return key.strip(), json.loads(value)
+    except ValueError:
+        pass
+    try:
+        return key.strip(), ast.literal_eval(value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return key.strip(), value
 
 
 positive_int = number_type(int, lambda v: v >= 1, "at least 1")
@@ -90,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         show,
     )
     from worker import Hyperparams
+    from worker.hyperparams import ACTION_BOUNDS_CHOICES, LOG_STD_CHOICES
 
     def run_default(name: str) -> str:
         return show(field_default(RunConfig, name))
@@ -107,7 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=DefaultsFormatter,
     )
     mode = p.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--game", help="gymnasium id (CartPole-v1, ALE/Pong-v5) or a short Atari name (SpaceInvaders)")
+    mode.add_argument(
+        "--game",
+        help="gymnasium id (CartPole-v1, ALE/Pong-v5), a short Atari name (SpaceInvaders), or module:EnvId-v0 "
+        "(the module is imported first; importing it registers the id)",
+    )
     mode.add_argument("--plot", nargs="+", metavar="RUN_DIR", help="draw and compare the reward curves of saved runs")
     mode.add_argument(
         "--eval",
@@ -129,6 +153,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     train = p.add_argument_group("training")
+    train.add_argument(
+        "--env-kwargs",
+        nargs="+",
+        type=env_kwarg,
+        metavar="KEY=VALUE",
+        help="arguments for the game's constructor, as gymnasium.make takes them (map_name=8x8 is_slippery=false); "
+        "values are read as JSON, else as Python literals, else as text; kept in config.json for --eval and --resume",
+    )
     train.add_argument(
         "--workers", type=positive_int, help=f"worker threads (default: the CPU cores, {default_workers()} here)"
     )
@@ -172,7 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--t-max", type=positive_int, help=f"steps per environment per update (default: {describe_per_kind('t_max')})"
     )
     train.add_argument(
-        "--entropy-beta", type=non_negative_float, help=f"entropy bonus weight (default: {hp_default('entropy_beta')})"
+        "--entropy-beta",
+        type=non_negative_float,
+        help=f"entropy bonus weight (default: {describe_per_kind('entropy_beta')})",
     )
     train.add_argument(
         "--value-coef", type=positive_float, help=f"value loss weight (default: {hp_default('value_coef')})"
@@ -181,6 +215,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-grad-norm",
         type=positive_float,
         help=f"clip gradients to this global norm (default: {hp_default('max_grad_norm')})",
+    )
+    train.add_argument(
+        "--normalize-obs",
+        action=argparse.BooleanOptionalAction,
+        help="normalize observations by their running mean and variance (shared by all workers, saved with the "
+        f"weights, frozen when evaluating) (default: {describe_per_kind('normalize_obs')})",
+    )
+    train.add_argument(
+        "--normalize-reward",
+        action=argparse.BooleanOptionalAction,
+        help="scale rewards for the loss by the running spread of the discounted return (logged returns stay real) "
+        f"(default: {describe_per_kind('normalize_reward')})",
+    )
+    train.add_argument(
+        "--log-std",
+        choices=LOG_STD_CHOICES,
+        help="Box actions: the Gaussian policy's log-std is one learned vector, or an output of the network for "
+        f"each state (default: {hp_default('log_std')})",
+    )
+    train.add_argument(
+        "--action-bounds",
+        choices=ACTION_BOUNDS_CHOICES,
+        help="Box actions: the environment receives the Gaussian sample clipped to the bounds, or squashed into them "
+        f"with tanh (default: {hp_default('action_bounds')})",
     )
     train.add_argument(
         "--eval-every",
@@ -270,6 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Flags that set what a run computes: a resumed run keeps its own.
 TRAINING_ONLY = (
+    "env_kwargs",
     "envs_per_worker",
     "cnn_lstm",
     "env_impl",
@@ -299,12 +358,25 @@ def resume(args: argparse.Namespace) -> int:
     return a3c.resume(args.resume, **given_settings(args, RESUME_MAY_CHANGE)).exit_code
 
 
+def env_kwargs_given(args: argparse.Namespace) -> dict[str, Any] | None:
+    """`--env-kwargs`' KEY=VALUE tokens as a dict (None: not given)."""
+    if args.env_kwargs is None:
+        return None
+    kwargs: dict[str, Any] = {}
+    for key, value in args.env_kwargs:
+        if key in kwargs:
+            raise UsageError(f"argument --env-kwargs: '{key}' is given twice")
+        kwargs[key] = value
+    return kwargs
+
+
 def train(args: argparse.Namespace) -> int:
     import a3c
     from master_agent.launch import SETTINGS
 
     settings = given_settings(args, SETTINGS)
     settings["cnn_lstm"] = args.cnn_lstm or None
+    settings["env_kwargs"] = env_kwargs_given(args)
     return a3c.train(a3c.make_config(args.game, **settings)).exit_code
 
 
@@ -387,6 +459,8 @@ def check_eval_flags(args: argparse.Namespace) -> None:
         raise UsageError(f"{given[0]} applies only with --eval")
     if args.best and args.eval is None and args.export is None:
         raise UsageError("--best applies only with --eval or --export")
+    if args.env_kwargs is not None and args.game is None and args.resume is None:
+        raise UsageError("--env-kwargs applies only with --game (a saved run keeps its own)")
     if args.record is None and (args.record_every != EVAL_RECORD_EVERY or args.record_scale != EVAL_RECORD_SCALE):
         raise UsageError("--record-every and --record-scale apply only with --record")
 

@@ -50,7 +50,7 @@ def main() -> None:
     hp = Hyperparams(
         t_max=d.t_max, envs_per_worker=args.envs_per_worker or d.envs_per_worker, clip_rewards=d.clip_rewards
     )
-    network = choose_network(game.is_atari, args.cnn_lstm)
+    network = choose_network(game.is_image, args.cnn_lstm)
     probe = make_vector_env(game, 1, recurrent=network == "cnn_lstm")  # observations after preprocessing
     shape = tuple(probe.single_observation_space.shape)
     probe.close()

@@ -12,13 +12,17 @@ import gymnasium as gym
 from gymnasium.wrappers import AtariPreprocessing, FrameStackObservation
 
 FRAME_STACK = 4
+FRAME_SIZE = 84  # frames are FRAME_SIZE x FRAME_SIZE grayscale, what the CNNs take (models/cnn.py)
 
 
-def make_atari_env(game_id: str, frame_stack: int, render_mode: str | None = None) -> gym.Env:
+def make_atari_env(
+    game_id: str, frame_stack: int, render_mode: str | None = None, env_kwargs: dict | None = None
+) -> gym.Env:
     """`render_mode="rgb_array"`: `render()` gives the full-colour screen (what a recording shows); the
-    observations are the same preprocessed frames either way."""
-    env = gym.make(game_id, frameskip=1, render_mode=render_mode)
-    env = AtariPreprocessing(env, noop_max=30, frame_skip=4, screen_size=84, terminal_on_life_loss=False)
+    observations are the same preprocessed frames either way. `env_kwargs` go to ale-py's `AtariEnv` (e.g.
+    `repeat_action_probability`, `mode`, `difficulty`); `frameskip` is the preprocessing's, so it cannot be one."""
+    env = gym.make(game_id, frameskip=1, render_mode=render_mode, **(env_kwargs or {}))
+    env = AtariPreprocessing(env, noop_max=30, frame_skip=4, screen_size=FRAME_SIZE, terminal_on_life_loss=False)
     if frame_stack > 1:
         env = FrameStackObservation(env, frame_stack)
     return env

@@ -9,31 +9,40 @@ step all environments in one call.
 from __future__ import annotations
 
 import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, SyncVectorEnv, VectorEnv
 
-from envs.atari import FRAME_STACK, make_atari_env
+from envs.make import make_env
 from envs.registry import GameSpec
 
 
 def make_vector_env(game: GameSpec, num_envs: int, recurrent: bool = False) -> VectorEnv:
-    """`recurrent`: Atari frames one at a time (the LSTM remembers); otherwise a stack of 4."""
-    if game.is_atari:
-        stack = 1 if recurrent else FRAME_STACK
-        env: VectorEnv = SyncVectorEnv(
-            [lambda: make_atari_env(game.game_id, stack) for _ in range(num_envs)],
-            autoreset_mode=AutoresetMode.NEXT_STEP,
+    """`num_envs` environments as `envs.make.make_env` makes them; `recurrent`: image frames one at a time (the
+    LSTM remembers), otherwise a stack of 4."""
+    if _vector_entry_point_fits(game):
+        env: VectorEnv = gym.make_vec(
+            game.full_id, num_envs=num_envs, vectorization_mode="vector_entry_point", **game.env_kwargs
         )
-    elif gym.spec(game.game_id).vector_entry_point is not None:
-        env = gym.make_vec(game.game_id, num_envs=num_envs, vectorization_mode="vector_entry_point")
     else:
-        env = gym.make_vec(
-            game.game_id,
-            num_envs=num_envs,
-            vectorization_mode="sync",
-            vector_kwargs={"autoreset_mode": AutoresetMode.NEXT_STEP},
+        env = SyncVectorEnv(
+            [lambda: make_env(game, recurrent) for _ in range(num_envs)], autoreset_mode=AutoresetMode.NEXT_STEP
         )
     mode = env.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP)
     if mode != AutoresetMode.NEXT_STEP:
         env.close()
         raise RuntimeError(f"{game.game_id}: vector env uses {mode}, the rollout expects NEXT_STEP")
     return env
+
+
+def _vector_entry_point_fits(game: GameSpec) -> bool:
+    """The game's own vector env (NumPy, all environments in one call) where its observations need no wrapper:
+    float32 vectors, taken as they are."""
+    space = game.observation_space
+    return (
+        not game.is_atari
+        and game.registration().vector_entry_point is not None
+        and isinstance(space, spaces.Box)
+        and len(space.shape) == 1
+        and space.dtype == np.float32
+    )

@@ -13,12 +13,14 @@ from collections.abc import Sequence
 import numpy as np
 import tensorflow as tf
 
+from envs.normalize import Normalizer
 from models import ActorCritic, State, make_actor
 
 
 class Agent:
     def __init__(self, model: ActorCritic, obs_shape: Sequence[int]) -> None:
         self.model = model
+        self.normalizer: Normalizer | None = None  # the run's observation statistics, frozen (if it normalized)
         self.distribution = model.distribution
         self.obs_shape = tuple(obs_shape)
         # The project feeds images as uint8 frames and vectors as float32.
@@ -31,23 +33,31 @@ class Agent:
         """The state an episode starts from: zeros for the LSTM, () for feed-forward networks."""
         return self.model.initial_state(batch)
 
-    def set_weights(self, weights: list[np.ndarray]) -> None:
-        """New weights (`model.get_weights()` order), for the model and the actor's copy of them."""
+    def set_weights(self, weights: list[np.ndarray], normalization: dict | None = None) -> None:
+        """New weights (`model.get_weights()` order), for the model and the actor's copy of them, and the
+        observation statistics they were trained with (`Normalizer.state()`; None: raw observations)."""
         self.model.set_weights(weights)
         self._actor.load([np.asarray(v) for v in self.model.trainable_variables])
+        self.normalizer = None
+        if normalization is not None and normalization.get("obs") is not None:
+            self.normalizer = Normalizer(self.obs_shape, obs=True, reward=False)
+            self.normalizer.load_state({"obs": normalization["obs"]})
 
     def act_batch(
         self, obs: np.ndarray, state: State | None = None, greedy: bool = True, rng: np.random.Generator | None = None
     ) -> tuple[np.ndarray, State]:
-        """Actions for a batch of observations [B, ...], and the next state (None: episodes starting here)."""
+        """Actions for a batch of observations [B, ...] as the environment takes them (a Gaussian's clipped into
+        the bounds), and the next state (None: episodes starting here)."""
         obs = np.asarray(obs, dtype=self.obs_dtype)
+        if self.normalizer is not None:
+            obs = self.normalizer.observations(obs)
         if state is None:
             state = self.initial_state(len(obs))
         params, _, state = self._actor(obs, state)
         params = np.asarray(params)
-        if greedy:
-            return self.distribution.mode_numpy(params), state
-        return self.distribution.sample_numpy(params, self.rng if rng is None else rng), state
+        dist = self.distribution
+        actions = dist.mode_numpy(params) if greedy else dist.sample_numpy(params, self.rng if rng is None else rng)
+        return dist.to_env_numpy(actions), state
 
     def act(
         self, obs: np.ndarray, state: State | None = None, greedy: bool = True, rng: np.random.Generator | None = None

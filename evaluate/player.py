@@ -18,14 +18,14 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 import gymnasium as gym
 import numpy as np
 
 import rundir
 from envs import GameError, GameSpec, resolve_game
-from envs.atari import FRAME_STACK, make_atari_env
+from envs import make_env as make_game_env
 from evaluate.agent import Agent
 from evaluate.recording import Recorder, open_recorder
 from evaluate.run_files import EvalError, RunInfo
@@ -40,9 +40,15 @@ class EpisodeScore:
     length: int  # agent steps
 
 
-def read_weights(info: RunInfo) -> tuple[list[np.ndarray], int | None]:
-    """The weights of the run's checkpoint (or of best/) and the global step they were saved at; EvalError if
-    they cannot be read.
+class SavedPolicy(NamedTuple):
+    weights: list[np.ndarray]
+    global_step: int | None  # when they were saved
+    normalization: dict | None  # the observation statistics they act on (`Normalizer.state()`), None: off
+
+
+def read_weights(info: RunInfo) -> SavedPolicy:
+    """The weights of the run's checkpoint (or of best/), the global step they were saved at and the normalization
+    statistics saved with them; EvalError if they cannot be read.
 
     Read before any environment exists, so that a damaged file is reported before ale-py prints its banner.
     """
@@ -52,28 +58,44 @@ def read_weights(info: RunInfo) -> tuple[list[np.ndarray], int | None]:
         message = f"cannot read checkpoint '{exc.path}': {exc.detail}" if exc.problem == "damaged" else str(exc)
         raise EvalError(message) from None
     step = checkpoint.state.get("global_step")
-    return checkpoint.weights, int(step) if isinstance(step, (int, float)) else None
+    normalization = checkpoint.state.get("normalizer")
+    return SavedPolicy(
+        checkpoint.weights,
+        int(step) if isinstance(step, (int, float)) else None,
+        normalization if isinstance(normalization, dict) else None,
+    )
 
 
 def run_game(info: RunInfo) -> GameSpec:
+    """The run's game, with the constructor arguments it trained with (a `module:id` game imports its module)."""
     try:
-        return resolve_game(info.game_id)
+        return resolve_game(info.game_id, info.env_kwargs)
     except GameError as exc:
         raise EvalError(f"the run's game: {exc}") from None
 
 
-def build_agent(info: RunInfo, game: GameSpec, weights: list[np.ndarray]) -> Agent:
-    """The run's network, rebuilt from what config.json recorded, with `weights`; EvalError if they do not fit."""
+def build_agent(info: RunInfo, game: GameSpec, saved: SavedPolicy) -> Agent:
+    """The run's network, rebuilt from what config.json recorded, with the saved weights and normalization (frozen);
+    EvalError if they do not fit."""
     from models import ModelError, UnsupportedSpace, build_model, make_distribution, network_of
+    from models.distributions import distribution_from_config
 
     try:
-        distribution = make_distribution(game.action_space)
-        network = network_of(info.network, game.is_atari, info.cnn_lstm)
+        if info.distribution is not None:
+            distribution = distribution_from_config(info.distribution)
+        else:
+            distribution = make_distribution(game.action_space)
+        network = network_of(info.network, game.is_image, info.cnn_lstm)
         model = build_model(network, info.observation_shape, distribution, name="global")
     except UnsupportedSpace as exc:
         raise EvalError(f"'{game.game_id}' {exc}") from None
+    except (KeyError, TypeError, ValueError) as exc:  # a config.json distribution this version cannot rebuild
+        raise EvalError(
+            f"'{info.run_dir}/config.json' has a policy distribution that cannot be rebuilt: {exc!r}"
+        ) from None
     except ModelError as exc:
         raise EvalError(str(exc)) from None
+    weights = saved.weights
     expected = [tuple(w.shape) for w in model.get_weights()]
     if [tuple(np.shape(w)) for w in weights] != expected:
         raise EvalError(
@@ -82,7 +104,10 @@ def build_agent(info: RunInfo, game: GameSpec, weights: list[np.ndarray]) -> Age
             f"{len(expected)} expected, or their shapes differ)"
         )
     agent = Agent(model, info.observation_shape)
-    agent.set_weights(weights)
+    try:
+        agent.set_weights(weights, saved.normalization)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise EvalError(f"checkpoint '{info.checkpoint}' has normalization statistics that do not fit: {exc}") from None
     return agent
 
 
@@ -90,13 +115,18 @@ def make_env(game: GameSpec, cnn_lstm: bool, render: bool = False) -> tuple[gym.
     """One environment as training saw it, with the real (unclipped) score: (env, frames per second recorded)."""
     render_mode = "rgb_array" if render else None
     if render:
+        modes = game.render_modes()
+        if render_mode not in modes:  # a game that trains need not draw itself (a user's own environment)
+            raise EvalError(
+                f"cannot record '{game.full_id}': it draws no pictures (render modes: {', '.join(modes) or 'none'})"
+            )
         # pygame draws the classic-control games: no window, no sound device, no greeting on stdout.
         os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
         os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
         os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    env = make_game_env(game, recurrent=cnn_lstm, render_mode=render_mode)
     if game.is_atari:
-        return make_atari_env(game.game_id, 1 if cnn_lstm else FRAME_STACK, render_mode=render_mode), ATARI_RECORD_FPS
-    env = gym.make(game.game_id, render_mode=render_mode)
+        return env, ATARI_RECORD_FPS
     return env, float(env.metadata.get("render_fps") or 30)
 
 
@@ -108,7 +138,7 @@ def make_run_env(info: RunInfo, game: GameSpec, render: bool = False) -> tuple[g
         env.close()
         raise EvalError(
             f"the run was trained on observations of shape {tuple(info.observation_shape)}; "
-            f"{game.game_id} gives {shape} here"
+            f"{game.display_name} gives {shape} here"
         )
     return env, fps
 
@@ -193,12 +223,13 @@ def evaluate_run(
     stream: TextIO = sys.stdout,
 ) -> list[EpisodeScore]:
     """What `run.py --eval` does: print each episode's score as it ends, then mean and spread; record episode 1."""
-    weights, global_step = read_weights(info)
+    saved = read_weights(info)
     game = run_game(info)
     env, fps = make_run_env(info, game, render=record is not None)
     recorder = open_recorder(record, fps, every=record_every, scale=record_scale) if record is not None else None
     try:
-        agent = build_agent(info, game, weights)
+        agent = build_agent(info, game, saved)
+        global_step = saved.global_step
         how = "greedy actions" if greedy else "sampled actions"
         which = "best weights" if info.folder == rundir.BEST_DIR else "checkpoint"
         step = f", {which} at step {global_step:,}" if global_step is not None else ""

@@ -7,8 +7,9 @@ later, by `evaluate.player`, where a damaged file is reported the same way (`Eva
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rundir import (
     BEST_DIR,
@@ -29,12 +30,16 @@ class EvalError(ValueError):
 @dataclass(frozen=True)
 class RunInfo:
     run_dir: Path
-    game_id: str
+    game_id: str  # as config.game keeps it: a registered id, or `module:id`
     cnn_lstm: bool
     network: str | None  # the class name training recorded, e.g. "MLPActorCritic"
     observation_shape: tuple[int, ...]
     target_reward: float | None
     folder: str = CHECKPOINT_DIR  # which weights: the latest checkpoint, or `best` (the best evaluated)
+    env_kwargs: dict[str, Any] = field(default_factory=dict, hash=False)  # the game's constructor arguments
+    # The policy's distribution as training built it (`Distribution.get_config()`); None in runs saved before it was
+    # recorded, whose Discrete games rebuild it from the action space alone.
+    distribution: dict[str, Any] | None = field(default=None, hash=False)
 
     @property
     def checkpoint(self) -> Path:
@@ -64,14 +69,19 @@ def load_run_info(path: str | Path, best: bool = False) -> RunInfo:
         if not shape:
             raise ValueError
         target = config.get("target_reward")
+        env_kwargs = config.get("env_kwargs") or {}  # none in a run saved before the setting existed
+        if not isinstance(env_kwargs, dict):
+            raise TypeError
         info = RunInfo(
             run_dir=run_dir,
             game_id=config["game"],
             cnn_lstm=bool(config.get("cnn_lstm", False)),
             network=saved.get("network"),
+            distribution=saved.get("distribution"),
             observation_shape=shape,
             target_reward=float(target) if target is not None else None,
             folder=BEST_DIR if best else CHECKPOINT_DIR,
+            env_kwargs=env_kwargs,
         )
     except (KeyError, TypeError, ValueError):
         raise EvalError(

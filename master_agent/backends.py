@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from envs import GameSpec
+from envs.normalize import Normalizer
 from master_agent.config import RunConfig
 from master_agent.shared_optimizer import SharedOptimizer
 from worker.factory import fresh_env, make_core
@@ -38,8 +39,16 @@ class Backend(Protocol):
 class ThreadBackend:
     """Each worker a thread here, with its own environments and local model; weights pulled in-graph."""
 
-    def __init__(self, config: RunConfig, game: GameSpec, network: str, optimizer: SharedOptimizer):
+    def __init__(
+        self,
+        config: RunConfig,
+        game: GameSpec,
+        network: str,
+        optimizer: SharedOptimizer,
+        normalizer: Normalizer | None = None,
+    ):
         self.config, self.game, self.network, self.optimizer = config, game, network, optimizer
+        self.normalizer = normalizer
 
     def make_cores(self, seeds: list[int]) -> list:
         c = self.config
@@ -52,6 +61,7 @@ class ThreadBackend:
                 self.optimizer.variables,
                 env_impl=c.env_impl,
                 name=f"local_{worker_id}",
+                global_normalizer=self.normalizer,
             )
             for worker_id, seed in enumerate(seeds)
         ]
@@ -71,12 +81,20 @@ class ThreadBackend:
 class RayBackend:
     """Each worker a Ray actor (one CPU, its own process); this process keeps the global model."""
 
-    def __init__(self, config: RunConfig, game: GameSpec, network: str, optimizer: SharedOptimizer):
+    def __init__(
+        self,
+        config: RunConfig,
+        game: GameSpec,
+        network: str,
+        optimizer: SharedOptimizer,
+        normalizer: Normalizer | None = None,
+    ):
         try:
             import ray
         except ImportError:
             raise BackendError("--backend ray needs Ray: pip install -r requirements-ray.txt") from None
         self.config, self.game, self.network, self.optimizer = config, game, network, optimizer
+        self.normalizer = normalizer
         self.address = config.ray_address
         runtime_env = {
             "py_modules": [str(ROOT / name) for name in ACTOR_PACKAGES],
@@ -109,7 +127,8 @@ class RayBackend:
     def make_cores(self, seeds: list[int]) -> list[RemoteCore]:
         import ray
 
-        cores = [RemoteCore(self._start_actor, seed, self.optimizer.flat_weights) for seed in seeds]
+        normalizer_state = self.normalizer.state if self.normalizer is not None else None
+        cores = [RemoteCore(self._start_actor, seed, self.optimizer.flat_weights, normalizer_state) for seed in seeds]
         try:
             for core in cores:  # all actors start side by side; wait for every one
                 core.wait_ready()
@@ -132,7 +151,11 @@ class RayBackend:
             ray.shutdown()  # a local cluster stops; on a shared cluster our actors end with the job
 
 
-def make_backend(config: RunConfig, game: GameSpec, network: str, optimizer: SharedOptimizer) -> Backend:
+def make_backend(
+    config: RunConfig, game: GameSpec, network: str, optimizer: SharedOptimizer, normalizer: Normalizer | None = None
+) -> Backend:
+    """`normalizer`: the shared observation/reward statistics (None: normalization off), which workers pull with
+    the weights."""
     if config.backend == "ray":
-        return RayBackend(config, game, network, optimizer)
-    return ThreadBackend(config, game, network, optimizer)
+        return RayBackend(config, game, network, optimizer, normalizer)
+    return ThreadBackend(config, game, network, optimizer, normalizer)

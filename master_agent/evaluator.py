@@ -32,6 +32,7 @@ class EvalResult:
     train_episodes: int  # training episodes finished then
     scores: np.ndarray  # one per evaluation episode, the real (unclipped) score
     weights: list[np.ndarray]  # the weights that scored them
+    normalization: dict | None = None  # and the observation statistics they acted on (None: off)
 
     @property
     def mean(self) -> float:
@@ -62,22 +63,30 @@ class Evaluator(threading.Thread):
     def idle(self) -> bool:
         return not self._busy.is_set()
 
-    def submit(self, weights: list[np.ndarray], global_step: int, seconds: float, train_episodes: int) -> None:
-        """Evaluate these weights (call only when `idle`)."""
+    def submit(
+        self,
+        weights: list[np.ndarray],
+        normalization: dict | None,
+        global_step: int,
+        seconds: float,
+        train_episodes: int,
+    ) -> None:
+        """Evaluate these weights, with these frozen normalization statistics (call only when `idle`)."""
         self._busy.set()
-        self._jobs.put((weights, global_step, seconds, train_episodes))
+        self._jobs.put((weights, normalization, global_step, seconds, train_episodes))
 
     def run(self) -> None:
         try:
             while not self.stop.is_set():
                 try:
-                    weights, global_step, seconds, train_episodes = self._jobs.get(timeout=0.1)
+                    weights, normalization, global_step, seconds, train_episodes = self._jobs.get(timeout=0.1)
                 except queue.Empty:
                     continue
-                self.agent.set_weights(weights)
+                self.agent.set_weights(weights, normalization)
                 scores = play_batch(self.agent, self.envs, self.seeds, stopped=self.stop.is_set)
                 if scores is not None:
-                    self.results.put(EvalResult(global_step, seconds, train_episodes, scores, weights))
+                    result = EvalResult(global_step, seconds, train_episodes, scores, weights, normalization)
+                    self.results.put(result)
                 self._busy.clear()
         finally:
             for env in self.envs:

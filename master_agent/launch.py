@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
-from envs import GameError, GameSpec, has_tf_env, resolve_game
+import gymnasium as gym
+
+from envs import GameError, GameSpec, check_environment, has_tf_env, resolve_game
 from envs.registry import TF_GAMES
 from master_agent.config import DEFAULT_ENV_IMPL, GRAPH_MAX_T_MAX, MAX_SEED, TARGET_ON, RunConfig, defaults_for
 from master_agent.resume import ResumeError, ResumePoint, load_resume_point
@@ -33,7 +37,9 @@ def pick(value, default):
 SETTINGS = (
     "workers", "envs_per_worker", "cnn_lstm", "max_steps", "max_episodes", "max_seconds", "target_reward", "seed",
     "lr", "gamma", "t_max", "entropy_beta", "value_coef", "max_grad_norm", "runs_dir", "checkpoint_every",
-    "env_impl", "backend", "ray_address", "eval_every", "eval_episodes", "target_on",
+    "env_impl", "backend", "ray_address", "eval_every", "eval_episodes", "target_on", "log_std", "action_bounds",
+    "normalize_obs", "normalize_reward",
+    "env_kwargs",
 )  # fmt: skip
 
 
@@ -52,25 +58,36 @@ def make_config(game: str, **settings: Any) -> tuple[RunConfig, GameSpec]:
         raise SettingsError(
             f"argument --seed: must be between 0 and {MAX_SEED} (2**32 - 1) for training, got {given['seed']}"
         )
-    spec = game_spec(game)
+    spec = game_spec(game, check_env_kwargs(given["env_kwargs"]))
     check_game(spec, bool(given["cnn_lstm"]))
     env_impl = pick(given["env_impl"], DEFAULT_ENV_IMPL)
-    if env_impl == "tf" and not has_tf_env(spec.game_id):
-        raise SettingsError(f"--env-impl tf: '{spec.game_id}' has no TensorFlow port (ports: {', '.join(TF_GAMES)})")
-    if env_impl == "auto":
-        env_impl = "tf" if has_tf_env(spec.game_id) else "gymnasium"
-    defaults = defaults_for(spec.is_atari, tf_env=env_impl == "tf")
+    check_env_impl(env_impl, spec)
+    if env_impl == "auto":  # the TensorFlow port has no place for --env-kwargs or normalization
+        plain = not spec.env_kwargs and not given["normalize_obs"] and not given["normalize_reward"]
+        env_impl = "tf" if has_tf_env(spec.game_id) and plain else "gymnasium"
+    box_actions = isinstance(spec.action_space, gym.spaces.Box)
+    defaults = defaults_for(spec.is_atari, tf_env=env_impl == "tf", box_actions=box_actions)
+    for name in ("normalize_obs", "normalize_reward", "entropy_beta"):  # per kind (False: --no-normalize-obs)
+        given[name] = pick(given[name], getattr(defaults, name))
+    if given["normalize_obs"] and spec.is_image and settings.get("normalize_obs") is None:
+        given["normalize_obs"] = False  # CarRacing: continuous control, but images the network scales itself
+    check_normalization(given["normalize_obs"], given["normalize_reward"], spec, env_impl)
     eval_every = pick(given["eval_every"], defaults.eval_every) or None  # 0: off
     check_evaluation(eval_every, given["eval_episodes"], pick(given["target_on"], TARGET_ON[0]))
 
-    hp_given = {name: given[name] for name in ("gamma", "entropy_beta", "value_coef", "max_grad_norm")}
+    hp_given = {
+        name: given[name]
+        for name in ("gamma", "entropy_beta", "value_coef", "max_grad_norm", "log_std", "action_bounds",
+                     "normalize_obs", "normalize_reward")
+    }  # fmt: skip
     run_given = {
         name: given[name]
         for name in ("workers", "seed", "runs_dir", "checkpoint_every", "backend", "ray_address", "eval_episodes",
                      "target_on")
     }  # fmt: skip
     config = RunConfig(
-        game=spec.game_id,
+        game=spec.full_id,  # `module:id` as given: --eval, --resume and load_agent import the module again
+        env_kwargs=spec.env_kwargs,
         learning_rate=pick(given["lr"], defaults.learning_rate),
         hyperparams=Hyperparams(
             t_max=pick(given["t_max"], defaults.t_max),
@@ -90,23 +107,76 @@ def make_config(game: str, **settings: Any) -> tuple[RunConfig, GameSpec]:
     return config, spec
 
 
-def game_spec(game: str) -> GameSpec:
+def check_env_kwargs(env_kwargs: Any) -> dict[str, Any]:
+    """The environment's constructor arguments as config.json will keep them: a JSON round trip now, so a run
+    trains on exactly what `--eval` and `--resume` read back (a tuple becomes a list either way)."""
+    if env_kwargs is None:
+        return {}
+    if not isinstance(env_kwargs, dict) or not all(isinstance(key, str) for key in env_kwargs):
+        raise SettingsError(f"env_kwargs must be a dict of argument names to values, got {env_kwargs!r}")
+    if "render_mode" in env_kwargs:
+        raise SettingsError("--env-kwargs render_mode: the trainer sets it (none to train, rgb_array for --record)")
+    for key, value in env_kwargs.items():
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(
+                f"--env-kwargs {key}={value!r}: config.json keeps the arguments as JSON (numbers, strings, true/false, "
+                f"null, lists, dicts); {exc}"
+            ) from None
+    return json.loads(json.dumps(env_kwargs))
+
+
+# Games checked with gymnasium's environment checker in this process, by id and kwargs: `a3c.train(make_config(...))`
+# resolves its game twice, and the checker's warnings are shown once.
+_CHECKED: set[str] = set()
+
+
+def game_spec(game: str, env_kwargs: dict[str, Any] | None = None) -> GameSpec:
+    """The game, made once and run through gymnasium's environment checker (envs.checker), whose warnings for a
+    game that is not gymnasium's or ale-py's own go to stderr as `warning:` lines: the run goes on, but its author
+    may want to know."""
     try:
-        return resolve_game(game)
+        spec = resolve_game(game, env_kwargs)
+        key = json.dumps([spec.full_id, spec.env_kwargs], sort_keys=True, default=repr)
+        if key not in _CHECKED:
+            for line in check_environment(spec):
+                print(f"warning: gymnasium's environment checker on '{spec.full_id}': {line}", file=sys.stderr)
+            _CHECKED.add(key)
     except GameError as exc:
         raise SettingsError(str(exc)) from None
+    return spec
 
 
 def check_game(game: GameSpec, cnn_lstm: bool) -> None:
-    """The networks here take vector observations or Atari frames."""
-    if cnn_lstm and not game.is_atari:
+    """The networks here take vectors (everything but images is flattened into one) or image frames."""
+    if cnn_lstm and not game.is_image:
         raise SettingsError(
-            f"--cnn-lstm needs an image game (Atari); '{game.game_id}' has observations of shape {game.obs_shape}"
+            f"--cnn-lstm needs an image game (Atari, or image observations such as CarRacing's); '{game.full_id}' "
+            f"has observations of shape {game.obs_shape}"
         )
-    if not game.is_atari and len(game.obs_shape) != 1:
+
+
+def check_env_impl(env_impl: str, game: GameSpec) -> None:
+    if env_impl != "tf":
+        return
+    if not has_tf_env(game.game_id):
+        raise SettingsError(f"--env-impl tf: '{game.full_id}' has no TensorFlow port (ports: {', '.join(TF_GAMES)})")
+    if game.env_kwargs:
         raise SettingsError(
-            f"'{game.game_id}' has observations of shape {game.obs_shape}; "
-            "vector observations or Atari frames are supported"
+            f"--env-impl tf: the TensorFlow port of '{game.game_id}' takes no --env-kwargs; use --env-impl gymnasium"
+        )
+
+
+def check_normalization(normalize_obs: bool, normalize_reward: bool, game: GameSpec, env_impl: str) -> None:
+    if normalize_obs and game.is_image:
+        raise SettingsError(
+            f"--normalize-obs applies to vector observations; '{game.full_id}' has images, which the network "
+            "scales to [0, 1] itself"
+        )
+    if (normalize_obs or normalize_reward) and env_impl == "tf":
+        raise SettingsError(
+            "--normalize-obs / --normalize-reward need --env-impl gymnasium (the TensorFlow port has none)"
         )
 
 
@@ -124,10 +194,11 @@ def check_config(
 ) -> GameSpec:
     """What must hold before TensorFlow loads and anything is written, for a config from `make_config` or built by
     hand; returns the config's game."""
-    game = game_spec(config.game)
+    game = game_spec(config.game, check_env_kwargs(config.env_kwargs))
     check_game(game, config.cnn_lstm)
-    if config.env_impl == "tf" and not has_tf_env(game.game_id):
-        raise SettingsError(f"--env-impl tf: '{game.game_id}' has no TensorFlow port (ports: {', '.join(TF_GAMES)})")
+    check_env_impl(config.env_impl, game)
+    hp = config.hyperparams
+    check_normalization(hp.normalize_obs, hp.normalize_reward, game, config.env_impl)
     check_evaluation(config.eval_every, None, config.target_on)
     if new_run:  # a resumed run writes into its own directory
         check_runs_dir(config.runs_dir)
@@ -201,19 +272,13 @@ def physical_memory() -> int | None:
         return None
 
 
-def step_bytes(game, cnn_lstm: bool) -> int:
-    """One environment step of a rollout: the observation as the network takes it (Atari frames uint8 after
+def step_bytes(game: GameSpec, cnn_lstm: bool) -> int:
+    """One environment step of a rollout: the observation as the network takes it (image frames uint8 after
     preprocessing, vectors float32), the action (int32 or float32 per component) and the per-step scalars."""
     import numpy as np
 
-    if game.is_atari:
-        from envs.atari import FRAME_STACK, make_atari_env
-
-        probe = make_atari_env(game.game_id, 1 if cnn_lstm else FRAME_STACK)  # the preprocessed shape, not guessed
-        obs_bytes = int(np.prod(probe.observation_space.shape)) * np.dtype(np.uint8).itemsize
-        probe.close()
-    else:
-        obs_bytes = int(np.prod(game.obs_shape)) * np.dtype(np.float32).itemsize
+    itemsize = np.dtype(np.uint8 if game.is_image else np.float32).itemsize
+    obs_bytes = int(np.prod(game.observation_shape(cnn_lstm))) * itemsize
     action_shape = getattr(game.action_space, "shape", None) or ()
     action_bytes = max(1, int(np.prod(action_shape))) * 4
     return obs_bytes + action_bytes + STEP_SCALAR_BYTES

@@ -18,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from envs import GameSpec, make_vector_env
+from envs.normalize import Normalizer
 from master_agent.backends import make_backend
 from master_agent.checkpoint import all_finite, snapshot
 from master_agent.config import RunConfig
@@ -108,13 +109,20 @@ class MasterAgent:
         keras.utils.set_random_seed(config.seed)
 
         try:
-            distribution = make_distribution(game.action_space)
+            hp = config.hyperparams
+            distribution = make_distribution(game.action_space, hp.log_std, hp.action_bounds)
         except UnsupportedSpace as exc:
             raise ModelError(f"'{game.game_id}' {exc}") from None
-        self.network = choose_network(game.is_atari, config.cnn_lstm)
+        self.network = choose_network(game.is_image, config.cnn_lstm)
         probe = make_vector_env(game, 1, recurrent=self.network == "cnn_lstm")
         self.obs_shape = tuple(probe.single_observation_space.shape)  # after preprocessing
         probe.close()
+        # Observation / reward statistics shared by all workers (envs.normalize), merged under the optimizer's lock.
+        self.normalizer = (
+            Normalizer(self.obs_shape, hp.normalize_obs, hp.normalize_reward)
+            if hp.normalize_obs or hp.normalize_reward
+            else None
+        )
         self.global_model = build_model(self.network, self.obs_shape, distribution, name="global")
         # What checkpoints save as checkpoint/model.keras: a copy given each checkpoint's weights, so writing the
         # file needs no lock, and never catches the global model half-way through an update.
@@ -136,7 +144,7 @@ class MasterAgent:
             )  # fmt: skip
         # Seeds move on with the step count, so a resumed run does not replay the episodes it already had.
         self.seed_base = config.seed * 10_000 + self.counter.value
-        self.backend = make_backend(config, game, self.network, self.optimizer)
+        self.backend = make_backend(config, game, self.network, self.optimizer, self.normalizer)
         try:
             cores = self.backend.make_cores([self._worker_seed(i) for i in range(config.workers)])
             self.workers = [self._make_worker(i, core) for i, core in enumerate(cores)]
@@ -163,9 +171,21 @@ class MasterAgent:
         self.global_model.set_weights(resume.weights)
         for variable, value in zip(self.optimizer.optimizer.variables, resume.optimizer_state):
             variable.assign(value)
+        saved = resume.state.get("normalizer")
+        if self.normalizer is not None and saved is not None:
+            try:
+                self.normalizer.load_state(saved)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise CheckpointError(f"checkpoint's normalization statistics do not fit this run: {exc}") from None
+
+    def _normalization(self) -> dict | None:
+        """The shared statistics as JSON (take it under the optimizer's lock, with the weights they go with)."""
+        return self.normalizer.state() if self.normalizer is not None else None
 
     def _make_worker(self, worker_id: int, core) -> WorkerAgent:
-        return WorkerAgent(worker_id, core, self.optimizer, self.counter, self.results, self.stop)
+        return WorkerAgent(
+            worker_id, core, self.optimizer, self.counter, self.results, self.stop, normalizer=self.normalizer
+        )
 
     def _worker_seed(self, worker_id: int) -> int:
         return self.seed_base + worker_id * self.config.hyperparams.envs_per_worker
@@ -186,6 +206,7 @@ class MasterAgent:
             self.results,
             self.stop,
             setup=lambda: self.backend.restart(old.core, seed),
+            normalizer=self.normalizer,
         )
         worker.updates, worker.skipped_updates = old.updates, old.skipped_updates
         self.workers[old.worker_id] = worker
@@ -197,6 +218,7 @@ class MasterAgent:
             "config": asdict(self.config),
             "game": self.game.record(),
             "network": type(self.global_model).__name__,
+            "distribution": self.global_model.distribution.get_config(),  # what --eval rebuilds the policy from
             "observation_shape": list(self.obs_shape),
             "versions": package_versions(),
         }
@@ -222,13 +244,19 @@ class MasterAgent:
             if value
         ]
         lines = {
-            "game": self.game.game_id,
+            "game": self.game.display_name,
             "network": f"{type(self.global_model).__name__}, observations {self.obs_shape}, "
             f"{self.optimizer.num_params:,} parameters",
             "workers": self.backend.describe(),
             "algorithm": f"lr {cfg.learning_rate:g}, gamma {hp.gamma:g}, t_max {hp.t_max}, entropy beta "
             f"{hp.entropy_beta:g}, value coef {hp.value_coef:g}, grad clip {hp.max_grad_norm:g}"
             + (", rewards clipped for the loss" if hp.clip_rewards else ""),
+            "policy": repr(self.global_model.distribution)
+            + "".join(
+                f", {what} normalized"
+                for what, on in (("observations", hp.normalize_obs), ("rewards", hp.normalize_reward))
+                if on
+            ),
             "evaluates": (
                 f"every {cfg.eval_every:,} steps: {cfg.eval_episodes} greedy episodes (eval.csv, best/)"
                 if cfg.eval_every
@@ -291,8 +319,8 @@ class MasterAgent:
                     self._record_evaluation(item, tally, eval_log, tensorboard)
                 if self.counter.value >= next_eval and self.evaluator.idle:
                     with self.optimizer.lock:  # weights from one update, never half of one
-                        weights = self.global_model.get_weights()
-                    self.evaluator.submit(weights, self.counter.value, seconds, tally.episodes)
+                        weights, normalization = self.global_model.get_weights(), self._normalization()
+                    self.evaluator.submit(weights, normalization, self.counter.value, seconds, tally.episodes)
                     next_eval = self._next_evaluation(self.counter.value)
                 reason = reason or tally.stop_reason(self.counter.value, seconds)
                 self.progress.update(self.counter.value, tally.episodes, tally.average, tally.best_average, seconds)
@@ -373,8 +401,9 @@ class MasterAgent:
             "eval_mean": result.mean,
             "eval_scores": [float(x) for x in result.scores],
             "seed": self.config.seed,
-            "game": self.game.game_id,
+            "game": self.game.full_id,  # as config.game says it: `--resume` compares them
             "network": type(self.global_model).__name__,
+            "normalizer": result.normalization,
         }
         save_checkpoint(self.run_dir, result.weights, [], state, folder=BEST_DIR)
         self.saved_model.set_weights(result.weights)
@@ -425,6 +454,7 @@ class MasterAgent:
         with self.optimizer.lock:  # weights and Adam slots from the same update
             weights, optimizer_state = snapshot(self.global_model, self.optimizer.optimizer)
             updates = self.optimizer.updates
+            normalization = self._normalization()
         if not all_finite(weights) or not all_finite(optimizer_state):
             print("error: the global weights are not finite; the last good checkpoint is kept", file=sys.stderr)
             return
@@ -435,9 +465,10 @@ class MasterAgent:
             "updates": updates,
             "skipped_updates": self.skipped_updates,
             "seed": self.config.seed,
-            "game": self.game.game_id,
+            "game": self.game.full_id,  # as config.game says it: `--resume` compares them
             "network": type(self.global_model).__name__,
             "rng": [w.core.rng_state for w in self.workers],
+            "normalizer": normalization,
         }
         save_checkpoint(self.run_dir, weights, optimizer_state, state)
         self.saved_model.set_weights(weights)

@@ -13,6 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from models.base import ActorCritic, State
+from models.distributions import GaussianHead
 from models.mlp import MLPActorCritic
 
 
@@ -43,8 +44,14 @@ class NumpyMLPActor:
 
     def __init__(self, model: MLPActorCritic) -> None:
         position = {id(v): i for i, v in enumerate(model.trainable_variables)}
+
+        def slots(layer) -> tuple[int, ...]:
+            if isinstance(layer, GaussianHead):  # a Dense for the means and the shared log-std vector
+                return position[id(layer.mean.kernel)], position[id(layer.mean.bias)], position[id(layer.log_std)]
+            return position[id(layer.kernel)], position[id(layer.bias)]
+
         self._slots = {
-            part: [(position[id(layer.kernel)], position[id(layer.bias)]) for layer in layers]
+            part: [slots(layer) for layer in layers]
             for part, layers in {
                 "policy": model.policy_tower,
                 "value": model.value_tower,
@@ -55,7 +62,7 @@ class NumpyMLPActor:
         self.load([np.asarray(v) for v in model.trainable_variables])
 
     def load(self, weights: list[np.ndarray]) -> None:
-        dense = {part: [(weights[k], weights[b]) for k, b in slots] for part, slots in self._slots.items()}
+        dense = {part: [tuple(weights[i] for i in layer) for layer in slots] for part, slots in self._slots.items()}
         self.policy, self.value = dense["policy"], dense["value"]
         (self.policy_head,), (self.value_head,) = dense["policy_head"], dense["value_head"]
 
@@ -65,8 +72,11 @@ class NumpyMLPActor:
             x = np.tanh(x @ w + b)
         for w, b in self.value:
             v = np.tanh(v @ w + b)
-        (wp, bp), (wv, bv) = self.policy_head, self.value_head
-        return x @ wp + bp, (v @ wv + bv)[:, 0], state
+        (wp, bp, *log_std), (wv, bv) = self.policy_head, self.value_head
+        params = x @ wp + bp
+        if log_std:  # GaussianHead: [means, the shared log-std for every row]
+            params = np.concatenate([params, np.broadcast_to(log_std[0], params.shape)], axis=-1)
+        return params, (v @ wv + bv)[:, 0], state
 
 
 def make_actor(model: ActorCritic, obs_spec: tf.TensorSpec) -> Actor:

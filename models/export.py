@@ -13,8 +13,12 @@ import shutil
 from pathlib import Path
 
 import keras
+import numpy as np
 import tensorflow as tf
 
+from envs.normalize import CLIP as NORMALIZE_CLIP
+from envs.normalize import EPSILON as NORMALIZE_EPSILON
+from envs.normalize import Normalizer
 from models.base import ActorCritic
 
 # The recurrent network's state, (h, c) as `CNNLSTMActorCritic.step` carries it: inputs and outputs by these names.
@@ -25,8 +29,13 @@ class ExportError(ValueError):
     """An export directory that cannot be written."""
 
 
-def export_saved_model(model: ActorCritic, obs_shape: tuple[int, ...], out_dir: str | Path) -> Path:
+def export_saved_model(
+    model: ActorCritic, obs_shape: tuple[int, ...], out_dir: str | Path, normalizer: Normalizer | None = None
+) -> Path:
     """Write `model` (built, with its trained weights) as a SavedModel directory `out_dir`; returns its path.
+
+    `normalizer`: the run's frozen observation statistics; the SavedModel then takes raw observations and
+    normalizes them itself, as training did.
 
     `tf.saved_model.load(out_dir).signatures["serving_default"]` (also named `serve`) takes keyword inputs:
 
@@ -36,8 +45,11 @@ def export_saved_model(model: ActorCritic, obs_shape: tuple[int, ...], out_dir: 
 
     and returns a dict of:
 
-        policy_params  [B, P] float32   the action distribution's parameters (Categorical: logits)
-        greedy_action  [B]              the distribution's mode (Categorical: int32 argmax of the logits)
+        policy_params  [B, P] float32   the action distribution's parameters (Categorical: logits; DiagGaussian:
+                                        means then log-stds)
+        greedy_action  [B, ...]         the distribution's mode as the environment takes it (Categorical: int32
+                                        argmax of the logits; DiagGaussian: the means, clipped or squashed into
+                                        the action bounds)
         value          [B] float32      the critic's estimate
         state_h, state_c                (recurrent network only) the next state, to feed to the next call
 
@@ -58,11 +70,18 @@ def export_saved_model(model: ActorCritic, obs_shape: tuple[int, ...], out_dir: 
         *(tf.TensorSpec(s.shape, s.dtype, name=n) for s, n in zip(state_specs, STATE_NAMES)),
     ]
 
+    obs_rms = normalizer.obs_rms if normalizer is not None else None
+
     def serve(observations, *state):
         # Signature inputs are named by the TensorSpecs (unnamed varargs would be `state_0`, `state_1`); outputs
         # must be a flat dict of tensors, hence the state spread into named entries.
+        if obs_rms is not None:  # envs.normalize.Normalizer.observations, with its statistics as constants
+            scale = tf.constant(1.0 / np.sqrt(obs_rms.var + NORMALIZE_EPSILON), tf.float32)
+            centred = observations - tf.constant(obs_rms.mean, tf.float32)
+            observations = tf.clip_by_value(centred * scale, -NORMALIZE_CLIP, NORMALIZE_CLIP)
         params, values, next_state = model.step(observations, state)
-        outputs = {"policy_params": params, "greedy_action": model.distribution.mode(params), "value": values}
+        greedy = model.distribution.to_env(model.distribution.mode(params))  # as the environment takes it
+        outputs = {"policy_params": params, "greedy_action": greedy, "value": values}
         outputs.update(zip(STATE_NAMES, next_state))
         return outputs
 

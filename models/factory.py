@@ -1,4 +1,4 @@
-"""Build the network the run asked for: an MLP for vector observations, a CNN or CNN + LSTM for Atari frames."""
+"""Build the network the run asked for: an MLP for vector observations, a CNN or CNN + LSTM for image frames."""
 
 from __future__ import annotations
 

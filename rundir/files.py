@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -117,8 +118,10 @@ class AtomicWrite:
 
 
 def create_run_dir(runs_dir: str | Path, game_id: str) -> Path:
-    """`runs/<game>-<YYYYmmdd-HHMMSS>`, never reusing an existing directory."""
-    base = Path(runs_dir) / f"{game_id.replace('/', '-')}-{time.strftime('%Y%m%d-%H%M%S')}"
+    """`runs/<game>-<YYYYmmdd-HHMMSS>`, never reusing an existing directory. The game's name keeps letters, digits,
+    `.`, `_` and `-`; anything else (the `/` of `ALE/Pong-v5`, the `:` of `module:id`) becomes `-`."""
+    safe = re.sub(r"[^\w.-]+", "-", game_id, flags=re.ASCII).strip("-") or "game"
+    base = Path(runs_dir) / f"{safe}-{time.strftime('%Y%m%d-%H%M%S')}"
     try:
         Path(runs_dir).mkdir(parents=True, exist_ok=True)
         for n in range(1, 1000):

@@ -25,7 +25,10 @@ CASES = {
     "no-mode": (["--runs-dir", "RUNS"], "--game"),
     "unknown-flag": (["--game", "CartPole-v1", "--bogus", "--runs-dir", "RUNS"], "--bogus"),
     "unknown-game": (["--game", "CartPole-v9", "--runs-dir", "RUNS"], "did you mean: CartPole-v1"),
-    "non-discrete-game": (["--game", "Pendulum-v1", "--runs-dir", "RUNS"], "Pendulum-v1"),
+    "unsupported-actions": (
+        ["--game", "tests.custom_envs:Echo-v0", "--env-kwargs", "actions=tuple", "--runs-dir", "RUNS"],
+        "has a Tuple action space; supported: Discrete, Box",
+    ),
     "cnn-lstm-on-vector-game": (["--game", "CartPole-v1", "--cnn-lstm", "--runs-dir", "RUNS"], "--cnn-lstm"),
     "workers-0": (["--game", "CartPole-v1", "--workers", "0", "--runs-dir", "RUNS"], "--workers"),
     "workers-not-int": (["--game", "CartPole-v1", "--workers", "two", "--runs-dir", "RUNS"], "two"),

@@ -22,6 +22,7 @@ from master_agent.config import (
     CLASSIC_TF_DEFAULTS,
     EVAL_EPISODES,
     GRAPH_MAX_T_MAX,
+    KINDS,
     MAX_SEED,
     RunConfig,
     default_workers,
@@ -59,8 +60,10 @@ def test_show_writes_defaults_as_the_help_does():
     ]
     assert describe_per_kind("learning_rate") == "1e-3 for classic games, 7e-4 for Atari"
     assert describe_per_kind("envs_per_worker") == (
-        "32 for CartPole in TensorFlow, 64 for other classic games, 4 for Atari"
+        "64 for other classic games, 32 for CartPole in TensorFlow, 4 for Atari"
     )
+    assert describe_per_kind("entropy_beta") == "0.01 for classic games, 0 for continuous control"
+    assert describe_per_kind("normalize_obs") == "off for classic games, on for continuous control"
 
 
 @pytest.fixture(scope="module")
@@ -71,9 +74,9 @@ def help_text() -> str:
 
 
 def test_help_text_is_built_from_the_defaults(help_text):
-    for name in ("learning_rate", "t_max", "envs_per_worker", "max_steps"):
+    for name in ("learning_rate", "t_max", "envs_per_worker", "max_steps", "entropy_beta", "normalize_obs"):
         assert describe_per_kind(name) in help_text, name
-    for name in ("gamma", "entropy_beta", "value_coef", "max_grad_norm"):
+    for name in ("gamma", "value_coef", "max_grad_norm", "log_std", "action_bounds"):
         assert f"(default: {show(field_default(Hyperparams, name))})" in help_text, name
     for name in ("seed", "runs_dir", "checkpoint_every", "backend"):
         assert f"(default: {show(field_default(RunConfig, name))})" in help_text, name
@@ -100,11 +103,13 @@ def test_readme_flag_table_shows_the_same_defaults():
     assert show(ATARI_DEFAULTS.max_steps) in rows["--max-steps"]
     for flag, name in (
         ("--gamma", "gamma"),
-        ("--entropy-beta", "entropy_beta"),
         ("--value-coef", "value_coef"),
         ("--max-grad-norm", "max_grad_norm"),
     ):
         assert rows[flag] == show(field_default(Hyperparams, name)), flag
+    assert {show(d.entropy_beta) for d in KINDS.values()} == set(re.findall(r"[\d.e-]+", rows["--entropy-beta"]))
+    for flag, name in (("--log-std", "log_std"), ("--action-bounds", "action_bounds")):
+        assert rows[flag] == f"`{field_default(Hyperparams, name)}`", flag
     for flag, name in (("--seed", "seed"), ("--checkpoint-every", "checkpoint_every")):
         assert rows[flag] == show(field_default(RunConfig, name)), flag
     assert rows["--runs-dir"] == f"`{field_default(RunConfig, 'runs_dir')}`"

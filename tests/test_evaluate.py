@@ -264,13 +264,13 @@ def test_lstm_agent_carries_the_state_it_is_given_and_starts_episodes_from_zeros
 
 def test_greedy_play_takes_the_distributions_mode_and_sampling_draws_from_it():
     from envs import resolve_game
-    from evaluate.player import build_agent
+    from evaluate.player import SavedPolicy, build_agent
 
     model = build_model("mlp", (4,), Categorical(2))
     head = model.policy_head
     head.set_weights([np.zeros_like(head.kernel.numpy()), np.array([0.0, 1.0], np.float32)])  # pi = (0.27, 0.73)
     info = RunInfo(Path("run"), "CartPole-v1", False, "MLPActorCritic", (4,), None)
-    agent = build_agent(info, resolve_game("CartPole-v1"), model.get_weights())
+    agent = build_agent(info, resolve_game("CartPole-v1"), SavedPolicy(model.get_weights(), None, None))
     obs, rng = np.zeros(4, np.float32), np.random.default_rng(0)
     assert {int(agent.act(obs, greedy=True, rng=rng)[0]) for _ in range(20)} == {1}
     sampled = [int(agent.act(obs, greedy=False, rng=rng)[0]) for _ in range(4000)]

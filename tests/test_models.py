@@ -5,6 +5,7 @@ import pytest
 
 from conftest import outputs_of_keras_file
 from models import Categorical, ModelError, NumpyMLPActor, build_model, choose_network, network_of
+from models.distributions import DiagGaussian
 
 
 def mlp(obs_dim: int = 4, n_actions: int = 2, name: str = "actor_critic"):
@@ -54,28 +55,47 @@ def test_the_network_is_the_one_asked_for_not_guessed_from_the_observation():
         build_model("cnn", (4,), Categorical(2))
 
 
-def test_numpy_mirror_of_the_mlp_acts_exactly_as_the_keras_model():
+GAUSSIAN_STATE_INDEPENDENT = DiagGaussian([-1.0, -1.0], [1.0, 1.0], "state-independent", "clip")
+GAUSSIAN_STATE_DEPENDENT = DiagGaussian([-1.0, -1.0], [1.0, 1.0], "state-dependent", "clip")
+
+
+@pytest.mark.parametrize(
+    "distribution", [Categorical(3), GAUSSIAN_STATE_INDEPENDENT, GAUSSIAN_STATE_DEPENDENT], ids=repr
+)
+def test_numpy_mirror_of_the_mlp_acts_exactly_as_the_keras_model(distribution):
     """Workers and --eval act through the NumPy copy of the MLP: it must compute the Keras model's outputs,
-    before and after the weights change (a pull loads new ones)."""
-    model = mlp(6, 3)
+    before and after the weights change (a pull loads new ones), whatever the policy head."""
+    model = build_model("mlp", (6,), distribution)
     actor = NumpyMLPActor(model)
     obs = np.random.default_rng(2).normal(size=(16, 6)).astype(np.float32)
     for _ in range(2):
         params, values, state = actor(obs, ())
         keras_params, keras_values = model(obs)
-        np.testing.assert_allclose(params, keras_params.numpy(), rtol=1e-5, atol=1e-6)
-        np.testing.assert_allclose(values, keras_values.numpy(), rtol=1e-5, atol=1e-6)
-        assert state == () and params.shape == (16, 3) and values.shape == (16,)
+        # atol: outputs near zero are differences of terms of size ~5, where float32 sums in another order (oneDNN
+        # picks its own) differ by ~1e-6; stale weights would differ by ~1.
+        np.testing.assert_allclose(params, keras_params.numpy(), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(values, keras_values.numpy(), rtol=1e-5, atol=1e-5)
+        assert state == () and params.shape == (16, distribution.param_size) and values.shape == (16,)
         # New weights (large enough that stale ones would show), loaded as a pull does.
         rng = np.random.default_rng(3)
         model.set_weights([w + rng.normal(scale=0.5, size=w.shape).astype(np.float32) for w in model.get_weights()])
         actor.load([np.asarray(v) for v in model.trainable_variables])
 
 
-@pytest.mark.parametrize("network, obs_shape", [("mlp", (6,)), ("cnn", (4, 84, 84)), ("cnn_lstm", (84, 84))])
-def test_keras_file_round_trip_in_a_fresh_process(network, obs_shape, tmp_path):
+@pytest.mark.parametrize(
+    "network, obs_shape, distribution",
+    [
+        ("mlp", (6,), Categorical(3)),
+        ("cnn", (4, 84, 84), Categorical(3)),
+        ("cnn_lstm", (84, 84), Categorical(3)),
+        ("mlp", (6,), GAUSSIAN_STATE_INDEPENDENT),
+    ],
+)
+def test_keras_file_round_trip_in_a_fresh_process(network, obs_shape, distribution, tmp_path):
     """Model.save -> keras.saving.load_model elsewhere (after `import models`): same class, same outputs."""
-    model = build_model(network, obs_shape, Categorical(3), name="global")
+    model = build_model(network, obs_shape, distribution, name="global")
+    if distribution is GAUSSIAN_STATE_INDEPENDENT:  # a log-std away from its initial zeros shows the file carried it
+        model.policy_head.log_std.assign([-0.5, 0.3])
     model.save(tmp_path / "model.keras")
     dtype = np.float32 if network == "mlp" else np.uint8
     obs = np.random.default_rng(0).integers(0, 256, (2, *obs_shape)).astype(dtype)

@@ -22,6 +22,7 @@ import numpy as np
 import tensorflow as tf
 from gymnasium.vector import VectorEnv
 
+from envs.normalize import Moments, Normalizer, ReturnTracker, moments_of
 from memory import Rollout, RolloutBatch
 from models import ActorCritic, make_actor, zero_state_rows
 from models.distributions import Distribution
@@ -45,6 +46,7 @@ class Update:
     stats: dict[str, float]  # STAT_NAMES
     episodes: list[Episode]  # finished during the rollout, in step then environment order
     steps: int  # environment steps taken (real transitions only)
+    moments: Moments | None = None  # raw observations and returns seen, for the shared normalizer (if on)
 
 
 class Core(Protocol):
@@ -71,7 +73,10 @@ class WorkerCore:
         env: VectorEnv,
         hp: Hyperparams,
         seed: int,
+        global_normalizer: Normalizer | None = None,
     ) -> None:
+        """`global_normalizer`: the master's statistics, copied at each pull (threads); a Ray actor gets them
+        with the weights instead (`load_flat`)."""
         self.model = local_model
         self.distribution: Distribution = local_model.distribution
         self.env = env
@@ -83,6 +88,11 @@ class WorkerCore:
         self.obs_dtype = np.uint8 if space.dtype == np.uint8 else np.float32
         self.rollout = Rollout(hp.t_max, self.num_envs, obs_shape, self.obs_dtype, self.distribution)
         self.rng = np.random.default_rng(seed)
+        # Normalization: this rollout's snapshot of the shared statistics, and the raw data they are updated from.
+        self.global_normalizer = global_normalizer
+        self.normalizer = Normalizer(obs_shape, hp.normalize_obs, hp.normalize_reward)
+        self.raw_obs = np.zeros((hp.t_max, self.num_envs, *obs_shape), np.float32) if hp.normalize_obs else None
+        self.raw_returns = np.zeros((hp.t_max, self.num_envs), np.float64) if hp.normalize_reward else None
 
         obs_spec = tf.TensorSpec([None, *obs_shape], tf.as_dtype(self.obs_dtype))
         self.actor = make_actor(local_model, obs_spec)
@@ -105,7 +115,8 @@ class WorkerCore:
             self.env.close()
             self.env = env
         obs, _ = env.reset(seed=seed)
-        self.obs = obs.astype(self.obs_dtype, copy=False)
+        self.obs = obs.astype(self.obs_dtype, copy=False)  # raw, as the environment gives it
+        self.returns = ReturnTracker(self.num_envs, self.hp.gamma)
         self.state = self.model.initial_state(self.num_envs)
         self.prev_done = np.zeros(self.num_envs, dtype=bool)
         self.next_starts = np.ones(self.num_envs, dtype=bool)
@@ -113,12 +124,18 @@ class WorkerCore:
         self.episode_length = np.zeros(self.num_envs, dtype=np.int64)
 
     def pull(self) -> None:
-        """Copy the global weights into the local model (in-graph assigns, no NumPy round trip)."""
+        """Copy the global weights into the local model (in-graph assigns, no NumPy round trip), and the shared
+        normalization statistics."""
         self.actor.load([w.numpy() for w in self.weights.pull()])
+        if self.global_normalizer is not None:
+            self.normalizer.load_state(self.global_normalizer.state())
 
-    def load_flat(self, flat_weights: np.ndarray) -> None:
-        """Set the local model from the global weights sent as one flat vector (a Ray actor's pull)."""
+    def load_flat(self, flat_weights: np.ndarray, normalizer_state: dict | None = None) -> None:
+        """Set the local model from the global weights sent as one flat vector, and the normalization statistics
+        (a Ray actor's pull)."""
         self.actor.load([w.numpy() for w in self.weights.load_flat(flat_weights)])
+        if normalizer_state is not None:
+            self.normalizer.load_state(normalizer_state)
 
     @property
     def rng_state(self) -> dict:
@@ -131,7 +148,17 @@ class WorkerCore:
     def update(self) -> Update:
         episodes, steps = self.collect()  # 1
         grads, stats = self._gradients(self.rollout.batch(self.last_values))  # 2-4
-        return Update(grads, dict(zip(STAT_NAMES, stats.numpy().tolist())), episodes, steps)
+        return Update(grads, dict(zip(STAT_NAMES, stats.numpy().tolist())), episodes, steps, self._moments())
+
+    def _moments(self) -> Moments | None:
+        """What this rollout saw, raw, for the shared statistics: observations, and returns at real steps."""
+        if self.raw_obs is None and self.raw_returns is None:
+            return None
+        valid = self.rollout.valid
+        return Moments(
+            obs=moments_of(self.raw_obs.reshape(-1, *self.raw_obs.shape[2:])) if self.raw_obs is not None else None,
+            returns=moments_of(self.raw_returns[valid]) if self.raw_returns is not None else None,
+        )
 
     def collect(self) -> tuple[list[Episode], int]:
         """1. Act for t_max steps in every environment; return the finished episodes and env steps taken.
@@ -140,28 +167,34 @@ class WorkerCore:
         action is ignored, so it is stored as not `valid` (no transition, no part in the loss), and the
         observation it is taken from is the ended episode's final one, whose value bootstraps a truncation.
         """
-        ro, env = self.rollout, self.env
+        ro, env, norm = self.rollout, self.env, self.normalizer
         ro.state0 = tuple(s.copy() for s in self.state)
         finished: list[Episode] = []
         for t in range(ro.t_max):
             ro.starts[t] = self.next_starts
             zero_state_rows(self.state, self.next_starts)
-            params, values, self.state = self.actor(self.obs, self.state)
+            if self.raw_obs is not None:
+                self.raw_obs[t] = self.obs
+            obs = norm.observations(self.obs)
+            params, values, self.state = self.actor(obs, self.state)
             if t > 0:  # a truncated episode's final observation is this step's input
                 ro.final_values[t - 1] = np.where(ro.truncated[t - 1], values, 0.0)
             actions = self.distribution.sample_numpy(params, self.rng)
-            ro.obs[t] = self.obs
+            ro.obs[t] = obs
             ro.actions[t] = actions
             ro.valid[t] = ~self.prev_done
-            obs, rewards, terminated, truncated, _ = env.step(actions)
-            ro.rewards[t] = np.clip(rewards, -1.0, 1.0) if self.hp.clip_rewards else rewards
+            obs, rewards, terminated, truncated, _ = env.step(self.distribution.to_env_numpy(actions))
+            done = terminated | truncated
+            loss_rewards = np.clip(rewards, -1.0, 1.0) if self.hp.clip_rewards else rewards
+            if self.raw_returns is not None:  # the spread of these returns scales the rewards the loss sees
+                self.raw_returns[t] = self.returns.step(loss_rewards, done)
+            ro.rewards[t] = norm.rewards(loss_rewards)
             ro.terminated[t] = terminated
             ro.truncated[t] = truncated
             self.obs = obs.astype(self.obs_dtype, copy=False)
 
             self.episode_return += rewards  # the real reward: logged returns are the game's score
             self.episode_length += ro.valid[t]
-            done = terminated | truncated
             if done.any():
                 for i in np.flatnonzero(done):
                     finished.append(Episode(float(self.episode_return[i]), int(self.episode_length[i])))
@@ -169,7 +202,7 @@ class WorkerCore:
                 self.episode_length[done] = 0
             self.prev_done = done
             self.next_starts = ~ro.valid[t]  # what a reset step returns is a new episode's first observation
-        _, self.last_values, _ = self.actor(self.obs, self.state)
+        _, self.last_values, _ = self.actor(norm.observations(self.obs), self.state)
         ro.final_values[-1] = np.where(ro.truncated[-1], self.last_values, 0.0)
         return finished, int(ro.valid.sum())
 

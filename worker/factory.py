@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from envs import GameSpec, make_vector_env
+from envs.normalize import Normalizer
 from models import build_model, make_distribution
 from worker.core import WorkerCore
 from worker.graph_core import GraphWorkerCore
@@ -18,9 +19,11 @@ def make_core(
     *,
     env_impl: str = "gymnasium",
     name: str = "local",
+    global_normalizer: Normalizer | None = None,
 ) -> WorkerCore | GraphWorkerCore:
-    """`env_impl` "tf": the game's TensorFlow port and the one-graph core; "gymnasium": gymnasium's envs."""
-    distribution = make_distribution(game.action_space)
+    """`env_impl` "tf": the game's TensorFlow port and the one-graph core; "gymnasium": gymnasium's envs.
+    `global_normalizer`: the master's shared statistics, for a thread worker to pull (with normalization on)."""
+    distribution = make_distribution(game.action_space, hp.log_std, hp.action_bounds)
     if env_impl == "tf":
         from envs.cartpole_tf import CartPoleTF
 
@@ -29,7 +32,7 @@ def make_core(
         return GraphWorkerCore(model, global_variables, env, hp, seed)
     vector_env = make_vector_env(game, hp.envs_per_worker, recurrent=network == "cnn_lstm")
     model = build_model(network, tuple(vector_env.single_observation_space.shape), distribution, name=name)
-    return WorkerCore(model, global_variables, vector_env, hp, seed)
+    return WorkerCore(model, global_variables, vector_env, hp, seed, global_normalizer)
 
 
 def fresh_env(core: WorkerCore | GraphWorkerCore, game: GameSpec, network: str, hp: Hyperparams):

@@ -65,8 +65,9 @@ class GraphWorkerCore:
         """Copy the global weights into the local model (in-graph assigns)."""
         self.weights.pull()
 
-    def load_flat(self, flat_weights: np.ndarray) -> None:
-        """Set the local model from the global weights sent as one flat vector (a Ray actor's pull)."""
+    def load_flat(self, flat_weights: np.ndarray, normalizer_state: dict | None = None) -> None:
+        """Set the local model from the global weights sent as one flat vector (a Ray actor's pull). Normalization
+        is never on here (`launch.check_normalization` refuses it with the TensorFlow port)."""
         self.weights.load_flat(flat_weights)
 
     @property

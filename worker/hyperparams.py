@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Box actions (models.distributions.DiagGaussian): the Gaussian's log-std one learned vector or an output per state;
+# the sample clipped to the action bounds or squashed into them with tanh. The first of each is the default.
+LOG_STD_CHOICES = ("state-independent", "state-dependent")
+ACTION_BOUNDS_CHOICES = ("clip", "squash")
+
 
 @dataclass(frozen=True, kw_only=True)
 class Hyperparams:
@@ -20,3 +25,9 @@ class Hyperparams:
     # Clip to [-1, 1] for the loss only (Atari); logged returns stay real. A new run takes the kind's value
     # (GameDefaults.clip_rewards); False is what a config saved before the setting existed means (classic games).
     clip_rewards: bool = False
+    # Running mean / variance normalization of observations, and scaling of rewards by the spread of the discounted
+    # return (envs.normalize), with statistics shared by all workers.
+    normalize_obs: bool = False
+    normalize_reward: bool = False
+    log_std: str = LOG_STD_CHOICES[0]
+    action_bounds: str = ACTION_BOUNDS_CHOICES[0]

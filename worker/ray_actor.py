@@ -47,11 +47,12 @@ class RolloutActor:
     def set_rng_state(self, state: dict) -> None:
         self.core.rng_state = state
 
-    def step(self, flat_weights: np.ndarray) -> StepResult:
-        self.core.load_flat(flat_weights)
+    def step(self, flat_weights: np.ndarray, normalizer_state: dict | None = None) -> StepResult:
+        self.core.load_flat(flat_weights, normalizer_state)
         update = self.core.update()
         return StepResult(
-            Update(np.asarray(update.grads), update.stats, update.episodes, update.steps), self.core.rng_state
+            Update(np.asarray(update.grads), update.stats, update.episodes, update.steps, update.moments),
+            self.core.rng_state,
         )
 
 
@@ -59,9 +60,18 @@ class RemoteCore:
     """The worker contract (`worker.core.Core`) served by a Ray actor, one round trip per update: `pull` reads
     the global weights (the harness holds the optimizer's lock), `update` sends them and receives the update."""
 
-    def __init__(self, start_actor: Callable[[int], Any], seed: int, global_weights: Callable[[], np.ndarray]) -> None:
+    def __init__(
+        self,
+        start_actor: Callable[[int], Any],
+        seed: int,
+        global_weights: Callable[[], np.ndarray],
+        normalizer_state: Callable[[], dict] | None = None,
+    ) -> None:
+        """`normalizer_state`: the shared normalization statistics (None: off), sent with the weights."""
         self._start_actor = start_actor
         self._global_weights = global_weights
+        self._normalizer_state = normalizer_state
+        self.normalization: dict | None = None
         self.actor = start_actor(seed)
         self.weights: np.ndarray | None = None
         self._rng_state: dict | None = None
@@ -87,11 +97,13 @@ class RemoteCore:
 
     def pull(self) -> None:
         self.weights = self._global_weights()
+        if self._normalizer_state is not None:
+            self.normalization = self._normalizer_state()
 
     def update(self) -> Update:
         import ray
 
-        result = ray.get(self.actor.step.remote(self.weights))
+        result = ray.get(self.actor.step.remote(self.weights, self.normalization))
         self._rng_state = result.rng_state
         return result.update
 

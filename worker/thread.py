@@ -11,6 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
+from envs.normalize import Normalizer
 from worker.core import Core, Update
 
 # A worker that meets this many non-finite gradients in a row stops the run: skipping cannot fix it.
@@ -68,6 +69,7 @@ class WorkerAgent(threading.Thread):
         stop: threading.Event,
         stats_every: int = 50,
         setup: Callable[[], None] | None = None,
+        normalizer: Normalizer | None = None,
     ) -> None:
         super().__init__(name=f"worker-{worker_id}", daemon=True)
         self.worker_id = worker_id
@@ -78,6 +80,7 @@ class WorkerAgent(threading.Thread):
         self.stop = stop
         self.stats_every = stats_every
         self.setup = setup  # e.g. a restart's fresh environments: done on this thread, the master goes on
+        self.normalizer = normalizer  # the shared statistics, updated with each applied rollout's moments
         self.updates = 0
         self.skipped_updates = 0
         self.consecutive_nonfinite = 0
@@ -120,6 +123,8 @@ class WorkerAgent(threading.Thread):
         """Apply a finite gradient; skip and count a non-finite one. False: too many in a row, stop."""
         if np.isfinite(update.stats["grad_norm"]):
             self.optimizer.apply(update.grads)
+            if self.normalizer is not None:
+                self.normalizer.merge(update.moments)
             self.updates += 1
             self.consecutive_nonfinite = 0
             return True
