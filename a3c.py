@@ -26,7 +26,7 @@ from master_agent.quiet_start import quiet_atari
 if TYPE_CHECKING:
     from evaluate.agent import Agent
     from evaluate.player import EpisodeScore
-    from master_agent.master import TrainResult
+    from master_agent.master import Observer, TrainResult
 
 # What bad input raises (ValueErrors, each with a one-line message); anything else is a bug, with its traceback.
 BAD_INPUT = (SettingsError, EvalError)
@@ -44,21 +44,25 @@ __all__ = [
 ]
 
 
-def make_config(game: str, **settings: Any) -> RunConfig:
+def make_config(
+    game: str | None, config_file: str | Path | None = None, preset: bool = True, **settings: Any
+) -> RunConfig:
     """Every setting of a run on `game` (a gymnasium id, a short Atari name, or `module:EnvId-v0`): the given ones,
-    and the game's kind's defaults for the rest. See `master_agent.launch.SETTINGS` for the names; `env_kwargs`
-    (a dict) goes to the environment's constructor."""
+    over those of `config_file` (YAML, which may name the game when `game` is None), over the game's preset
+    (presets/; `preset=False` skips it), over its kind's defaults. See `master_agent.settings.RULES` for the names
+    and what each accepts; `env_kwargs` (a dict) goes to the environment's constructor."""
     quiet_atari()
-    return _make_config(game, **settings)[0]
+    return _make_config(game, config_file, preset, **settings)[0]
 
 
-def train(config: RunConfig) -> TrainResult:
-    """Train until a stop rule fires (target, budget, Ctrl-C); the run directory holds everything it saved.
+def train(config: RunConfig, observe: Observer | None = None) -> TrainResult:
+    """Train until a stop rule fires (target, budget, Ctrl-C, or `observe` returning True); the run directory
+    holds everything it saved. `observe(seconds, global_step, average)` sees the run about once a second.
 
     Returns a `TrainResult`: solved, reason, episodes, steps, seconds, best_average, best_evaluation, run_dir."""
     quiet_atari()
     game = check_config(config)  # a config built or changed by hand is checked as the flags are
-    return _run(config, game)
+    return _run(config, game, observe=observe)
 
 
 def resume(run_dir: str | Path, **changes: Any) -> TrainResult:
@@ -69,7 +73,7 @@ def resume(run_dir: str | Path, **changes: Any) -> TrainResult:
     return _run(config, game, point)
 
 
-def _run(config: RunConfig, game, point=None) -> TrainResult:
+def _run(config: RunConfig, game, point=None, observe: Observer | None = None) -> TrainResult:
     from master_agent.backends import BackendError
     from master_agent.master import MasterAgent  # TensorFlow loads here, once the input is known to be good
     from models import ModelError
@@ -79,7 +83,7 @@ def _run(config: RunConfig, game, point=None) -> TrainResult:
         master = MasterAgent(config, game, resume=point)
     except (RunDirError, ModelError, BackendError, CheckpointError) as exc:
         raise SettingsError(str(exc)) from None
-    return master.train()
+    return master.train(observe)
 
 
 def load_agent(run_dir: str | Path, best: bool = False) -> Agent:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import ast
 import json
-import math
 import os
 import signal
 import sys
@@ -34,23 +33,6 @@ def raise_terminated(signum, frame):
     raise Terminated()
 
 
-def number_type(kind: type, accepts: Callable[[float], bool], requirement: str) -> Callable[[str], float]:
-    """An argparse `type=` for a finite int or float that `accepts`; argparse adds the flag's name."""
-
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"expected {'an integer' if kind is int else 'a number'}, got '{text}'"
-            ) from None
-        if not math.isfinite(value) or not accepts(value):
-            raise argparse.ArgumentTypeError(f"must be {requirement}, got {text}")
-        return value
-
-    return parse
-
-
 def env_kwarg(text: str) -> tuple[str, Any]:
     """One `--env-kwargs` token, KEY=VALUE: the value read as JSON (5, 0.5, true, null, [1, 2], "a b"), else as a
     Python literal (True, None, (1, 2)), else kept as the text it is (`map_name=8x8`)."""
@@ -67,12 +49,11 @@ def env_kwarg(text: str) -> tuple[str, Any]:
         return key.strip(), value
 
 
-positive_int = number_type(int, lambda v: v >= 1, "at least 1")
-non_negative_int = number_type(int, lambda v: v >= 0, ">= 0")
-positive_float = number_type(float, lambda v: v > 0, "a positive finite number")
-non_negative_float = number_type(float, lambda v: v >= 0, "a finite number >= 0")
-fraction = number_type(float, lambda v: 0 < v <= 1, "in (0, 1]")
-finite_float = number_type(float, lambda v: True, "finite")
+def rule(name: str) -> Callable[[str], Any]:
+    """A setting's argparse `type=`: its rule in master_agent.settings, the one files and the Python API obey."""
+    from master_agent.settings import RULES
+
+    return RULES[name].parse
 
 
 class DefaultsFormatter(argparse.HelpFormatter):
@@ -108,8 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
         field_default,
         show,
     )
+    from master_agent.settings import FRACTION, POSITIVE_FLOAT, POSITIVE_INT
+    from tuning.space import DEFAULT_TUNE_PARAMS, SEARCH_SPACE, TUNE_TRIAL_SECONDS, TUNE_TRIALS
     from worker import Hyperparams
-    from worker.hyperparams import ACTION_BOUNDS_CHOICES, LOG_STD_CHOICES
+    from worker.hyperparams import ACTION_BOUNDS_CHOICES, LOG_STD_CHOICES, SCHEDULE_CHOICES
 
     def run_default(name: str) -> str:
         return show(field_default(RunConfig, name))
@@ -126,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         "evaluate a trained run.",
         formatter_class=DefaultsFormatter,
     )
-    mode = p.add_mutually_exclusive_group(required=True)
+    mode = p.add_mutually_exclusive_group()  # one is required, or --config naming its game (main checks)
     mode.add_argument(
         "--game",
         help="gymnasium id (CartPole-v1, ALE/Pong-v5), a short Atari name (SpaceInvaders), or module:EnvId-v0 "
@@ -154,6 +137,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = p.add_argument_group("training")
     train.add_argument(
+        "--config",
+        metavar="FILE.yaml",
+        help="settings from a YAML file, named as the flags are (lr: 0.001, t_max: 5, game: CartPole-v1); "
+        "they override the game's preset, and flags override them",
+    )
+    train.add_argument(
+        "--no-preset",
+        action="store_true",
+        help="ignore the game's preset (presets/GAME.yaml), train with its kind's defaults",
+    )
+    train.add_argument(
         "--env-kwargs",
         nargs="+",
         type=env_kwarg,
@@ -162,58 +156,76 @@ def build_parser() -> argparse.ArgumentParser:
         "values are read as JSON, else as Python literals, else as text; kept in config.json for --eval and --resume",
     )
     train.add_argument(
-        "--workers", type=positive_int, help=f"worker threads (default: the CPU cores, {default_workers()} here)"
+        "--workers", type=rule("workers"), help=f"worker threads (default: the CPU cores, {default_workers()} here)"
     )
     train.add_argument(
         "--envs-per-worker",
-        type=positive_int,
+        type=rule("envs_per_worker"),
         help="environments each worker steps side by side, one network call acting for all "
         f"(default: {describe_per_kind('envs_per_worker')})",
     )
     train.add_argument(
         "--cnn-lstm",
-        action="store_true",
-        help="image games: CNN + LSTM(256) on single frames instead of a CNN on 4 stacked frames",
+        action=argparse.BooleanOptionalAction,
+        help="image games: CNN + LSTM(256) on single frames instead of a CNN on 4 stacked frames (default: off, "
+        "or the game's preset)",
     )
     train.add_argument(
         "--max-steps",
-        type=positive_int,
+        type=rule("max_steps"),
         help="stop after this many environment (agent) steps, all workers together "
         f"(default: {describe_per_kind('max_steps')})",
     )
-    train.add_argument("--max-episodes", type=positive_int, help="stop after this many finished episodes")
-    train.add_argument("--max-seconds", type=positive_float, help="stop after this many seconds of training")
+    train.add_argument("--max-episodes", type=rule("max_episodes"), help="stop after this many finished episodes")
+    train.add_argument("--max-seconds", type=rule("max_seconds"), help="stop after this many seconds of training")
     train.add_argument(
         "--target-reward",
-        type=finite_float,
+        type=rule("target_reward"),
         help=f"stop when the mean return of the last {run_default('target_window')} episodes "
         "reaches this "
         "(default: the game's reward_threshold, 475 for CartPole-v1)",
     )
     train.add_argument(
         "--seed",
-        type=non_negative_int,
+        type=rule("seed"),
         help=f"seed for weights, environments and sampling; training takes 0 to {MAX_SEED} "
         f"(default: {run_default('seed')})",
     )
     train.add_argument(
-        "--lr", type=positive_float, help=f"Adam learning rate (default: {describe_per_kind('learning_rate')})"
+        "--lr", type=rule("lr"), help=f"Adam learning rate (default: {describe_per_kind('learning_rate')})"
     )
-    train.add_argument("--gamma", type=fraction, help=f"discount factor (default: {hp_default('gamma')})")
     train.add_argument(
-        "--t-max", type=positive_int, help=f"steps per environment per update (default: {describe_per_kind('t_max')})"
+        "--lr-schedule",
+        choices=SCHEDULE_CHOICES,
+        help="linear: the learning rate falls linearly to 0 over the step budget (--max-steps), as in the A3C paper "
+        f"(default: {run_default('lr_schedule')})",
+    )
+    train.add_argument("--gamma", type=rule("gamma"), help=f"discount factor (default: {hp_default('gamma')})")
+    train.add_argument(
+        "--t-max", type=rule("t_max"), help=f"steps per environment per update (default: {describe_per_kind('t_max')})"
     )
     train.add_argument(
         "--entropy-beta",
-        type=non_negative_float,
+        type=rule("entropy_beta"),
         help=f"entropy bonus weight (default: {describe_per_kind('entropy_beta')})",
     )
     train.add_argument(
-        "--value-coef", type=positive_float, help=f"value loss weight (default: {hp_default('value_coef')})"
+        "--entropy-schedule",
+        choices=SCHEDULE_CHOICES,
+        help="linear: the entropy weight moves linearly from --entropy-beta to --entropy-beta-final over the step "
+        f"budget (--max-steps) (default: {hp_default('entropy_schedule')})",
+    )
+    train.add_argument(
+        "--entropy-beta-final",
+        type=rule("entropy_beta_final"),
+        help=f"where a linear entropy schedule ends (default: {hp_default('entropy_beta_final')})",
+    )
+    train.add_argument(
+        "--value-coef", type=rule("value_coef"), help=f"value loss weight (default: {hp_default('value_coef')})"
     )
     train.add_argument(
         "--max-grad-norm",
-        type=positive_float,
+        type=rule("max_grad_norm"),
         help=f"clip gradients to this global norm (default: {hp_default('max_grad_norm')})",
     )
     train.add_argument(
@@ -242,13 +254,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--eval-every",
-        type=non_negative_int,
+        type=rule("eval_every"),
         help="every N environment steps, play greedy episodes with a snapshot of the weights (eval.csv; the best "
         f"weights kept in best/); 0: off (default: {describe_per_kind('eval_every', show_period)})",
     )
     train.add_argument(
         "--eval-episodes",
-        type=positive_int,
+        type=rule("eval_episodes"),
         help=f"episodes each evaluation during training plays (default: {run_default('eval_episodes')})",
     )
     train.add_argument(
@@ -260,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--runs-dir", help=f"where run directories are created (default: {run_default('runs_dir')})")
     train.add_argument(
         "--checkpoint-every",
-        type=positive_float,
+        type=rule("checkpoint_every"),
         help="seconds between periodic checkpoints; one is also written at the end "
         f"(default: {run_default('checkpoint_every')})",
     )
@@ -283,6 +295,29 @@ def build_parser() -> argparse.ArgumentParser:
         "without it Ray starts on this machine for the run",
     )
 
+    search = p.add_argument_group("hyperparameter search (with --tune; needs requirements-tune.txt)")
+    search.add_argument(
+        "--tune",
+        action="store_true",
+        help="search the game's settings with Optuna (TPE sampler, median pruner); the study lives in --study-dir, "
+        "and --tune again continues it; prints the table of trials and writes best.yaml for --config",
+    )
+    search.add_argument(
+        "--trials", type=POSITIVE_INT.parse, help=f"finished trials the study should have (default: {TUNE_TRIALS})"
+    )
+    search.add_argument(
+        "--trial-seconds",
+        type=POSITIVE_FLOAT.parse,
+        help=f"seconds of training per trial (default: {TUNE_TRIAL_SECONDS:g})",
+    )
+    search.add_argument(
+        "--tune-params",
+        metavar="NAME,NAME",
+        help=f"settings to search, comma-separated, from: {', '.join(SEARCH_SPACE)} "
+        f"(default: {','.join(DEFAULT_TUNE_PARAMS)})",
+    )
+    search.add_argument("--study-dir", help="where the study lives (default: RUNS_DIR/tune-GAME)")
+
     plot = p.add_argument_group("viewing curves (with --plot)")
     plot.add_argument("--out", help="PNG to write (default: rewards-compare.png in the first run directory)")
     plot.add_argument("--show", action="store_true", help="also open a window, where a display exists")
@@ -294,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plot.add_argument(
         "--window",
-        type=positive_int,
+        type=POSITIVE_INT.parse,
         default=field_default(RunConfig, "target_window"),
         help="episodes in the moving average",
     )
@@ -307,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --eval or --export: the weights of the best evaluation during training (best/) instead of the "
         "last checkpoint",
     )
-    ev.add_argument("--episodes", type=positive_int, help=f"episodes to play (default: {EVAL_EPISODES})")
+    ev.add_argument("--episodes", type=POSITIVE_INT.parse, help=f"episodes to play (default: {EVAL_EPISODES})")
     ev.add_argument(
         "--greedy", action="store_true", help="take the most probable action instead of sampling from the policy"
     )
@@ -318,10 +353,13 @@ def build_parser() -> argparse.ArgumentParser:
         f"at most {EVAL_MAX_FRAMES} frames",
     )
     ev.add_argument(
-        "--record-every", type=positive_int, default=EVAL_RECORD_EVERY, help="keep 1 frame in N of the recording"
+        "--record-every", type=POSITIVE_INT.parse, default=EVAL_RECORD_EVERY, help="keep 1 frame in N of the recording"
     )
     ev.add_argument(
-        "--record-scale", type=fraction, default=EVAL_RECORD_SCALE, help="resize the recording's frames by this factor"
+        "--record-scale",
+        type=FRACTION.parse,
+        default=EVAL_RECORD_SCALE,
+        help="resize the recording's frames by this factor",
     )
     return p
 
@@ -340,6 +378,13 @@ TRAINING_ONLY = (
     "value_coef",
     "max_grad_norm",
     "runs_dir",
+    "lr_schedule",
+    "entropy_schedule",
+    "entropy_beta_final",
+    "log_std",
+    "action_bounds",
+    "normalize_obs",
+    "normalize_reward",
 )
 
 
@@ -375,9 +420,37 @@ def train(args: argparse.Namespace) -> int:
     from master_agent.launch import SETTINGS
 
     settings = given_settings(args, SETTINGS)
-    settings["cnn_lstm"] = args.cnn_lstm or None
     settings["env_kwargs"] = env_kwargs_given(args)
-    return a3c.train(a3c.make_config(args.game, **settings)).exit_code
+    config = a3c.make_config(args.game, config_file=args.config, preset=not args.no_preset, **settings)
+    return a3c.train(config).exit_code
+
+
+def tune(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    from master_agent.launch import SETTINGS
+    from tuning.space import TUNE_TRIAL_SECONDS, TUNE_TRIALS
+
+    if importlib.util.find_spec("optuna") is None:
+        raise UsageError("--tune needs Optuna, which is not installed: pip install -r requirements-tune.txt")
+    from tuning.search import tune as run_study
+
+    settings = given_settings(args, SETTINGS)
+    settings["env_kwargs"] = env_kwargs_given(args)
+    params = [name.strip() for name in args.tune_params.split(",")] if args.tune_params else None
+    study = run_study(
+        args.game,
+        trials=args.trials or TUNE_TRIALS,
+        trial_seconds=args.trial_seconds or TUNE_TRIAL_SECONDS,
+        params=params,
+        study_dir=args.study_dir,
+        config_file=args.config,
+        preset=not args.no_preset,
+        **settings,
+    )
+    if study.interrupted:
+        return 130
+    return 0 if study.best() is not None else 1
 
 
 def plot(args: argparse.Namespace) -> int:
@@ -459,8 +532,28 @@ def check_eval_flags(args: argparse.Namespace) -> None:
         raise UsageError(f"{given[0]} applies only with --eval")
     if args.best and args.eval is None and args.export is None:
         raise UsageError("--best applies only with --eval or --export")
-    if args.env_kwargs is not None and args.game is None and args.resume is None:
+    modes = [args.game, args.plot, args.eval, args.export, args.resume]
+    if all(mode is None for mode in modes) and args.config is None:
+        raise UsageError("one of the arguments --game --plot --eval --export --resume --config is required")
+    training = args.resume is None and all(mode is None for mode in (args.plot, args.eval, args.export))
+    if args.env_kwargs is not None and not training:
         raise UsageError("--env-kwargs applies only with --game (a saved run keeps its own)")
+    search = [
+        f
+        for f, v in (
+            ("--trials", args.trials),
+            ("--trial-seconds", args.trial_seconds),
+            ("--tune-params", args.tune_params),
+            ("--study-dir", args.study_dir),
+        )
+        if v is not None
+    ]
+    if search and not args.tune:
+        raise UsageError(f"{search[0]} applies only with --tune")
+    if args.tune and not training:
+        raise UsageError("--tune searches settings for a new game's runs; it does not go with a saved run")
+    if (args.config is not None or args.no_preset) and not training:
+        raise UsageError(f"{'--config' if args.config is not None else '--no-preset'} applies only to a new run")
     if args.record is None and (args.record_every != EVAL_RECORD_EVERY or args.record_scale != EVAL_RECORD_SCALE):
         raise UsageError("--record-every and --record-scale apply only with --record")
 
@@ -490,6 +583,8 @@ def main(argv: list[str] | None = None) -> int:
             return plot(args)
         if args.resume is not None:
             return resume(args)
+        if args.tune:
+            return tune(args)
         return train(args)
     except (UsageError, *a3c_bad_input()) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -170,6 +170,16 @@ def creation_error(game: str, spec: EnvSpec, env_kwargs: dict[str, Any], exc: Ex
     return GameError(f"cannot create '{game}'{given}: {one_line(cause)}")
 
 
+def game_id_of(name: str) -> str:
+    """The registered id of what the user typed, without making the environment (`SpaceInvaders` ->
+    `ALE/SpaceInvaders-v5`; `module:id` imports the module first); GameError with one line."""
+    module, colon, typed_id = name.partition(":")
+    if not colon:
+        return canonical_id(name)
+    import_game_module(module, name)
+    return canonical_id(typed_id, module)
+
+
 def resolve_game(name: str, env_kwargs: dict[str, Any] | None = None) -> GameSpec:
     """What the user typed (`CartPole-v1`, `SpaceInvaders`, `my_pkg.envs:MyEnv-v0`) and the environment's
     constructor arguments -> a game whose environment was made once, or GameError with one line.

@@ -17,19 +17,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from master_agent.settings import BACKENDS, ENV_IMPLS, MAX_SEED, TARGET_ON  # noqa: F401  (re-exported)
 from worker import Hyperparams
+from worker.hyperparams import SCHEDULE_CHOICES
 
-# keras.utils.set_random_seed seeds NumPy's legacy generator, which takes 0 .. 2**32 - 1.
-MAX_SEED = 2**32 - 1
 # The in-graph core (worker.graph_core) unrolls t_max steps in Python when it traces, and XLA compiles all of them,
 # ~0.8 s per step: `run.py --game CartPole-v1 --workers 1 --max-steps 1` took 12 s with --t-max 20 and 78 s with
 # --t-max 100 (2-core machine, lightly loaded); past this a run would spend minutes compiling before it trains.
 GRAPH_MAX_T_MAX = 100
-ENV_IMPLS = ("auto", "tf", "gymnasium")  # run.py --env-impl; "auto": "tf" where the game has a TensorFlow port
 DEFAULT_ENV_IMPL = "auto"
-BACKENDS = ("thread", "ray")
 EVAL_EPISODES = 10  # episodes a evaluation plays: run.py --eval's --episodes, and --eval-episodes during training
-TARGET_ON = ("train", "eval")  # --target-on: the stop rule compares the training window's mean, or an evaluation's
 EVAL_RECORD_EVERY = 1
 EVAL_RECORD_SCALE = 1.0
 
@@ -47,6 +44,10 @@ class RunConfig:
     env_kwargs: dict[str, Any] = field(default_factory=dict, hash=False)
     workers: int = field(default_factory=default_workers)
     learning_rate: float  # per kind of game: GameDefaults
+    # "linear": the learning rate falls linearly to 0 over `schedule_steps` env steps (the A3C paper's annealing).
+    lr_schedule: str = SCHEDULE_CHOICES[0]
+    # The steps a linear schedule spans: the step budget when the run started, kept when a resume changes it.
+    schedule_steps: int | None = None
     hyperparams: Hyperparams
     max_steps: int | None  # per kind of game: GameDefaults
     max_episodes: int | None = None
@@ -69,6 +70,9 @@ class RunConfig:
     eval_every: int | None = None
     eval_episodes: int = EVAL_EPISODES
     target_on: str = TARGET_ON[0]  # "eval": the stop rule uses the evaluation mean (needs eval_every)
+    # Where each setting that is not its kind's default came from: "preset FILE", "file FILE" (--config) or "flag"
+    # (a flag, or an argument of the Python API). Left out of the hash: a dict has none.
+    settings_from: dict[str, str] = field(default_factory=dict, hash=False)
 
 
 def field_default(cls: type, name: str) -> Any:

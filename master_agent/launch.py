@@ -17,47 +17,76 @@ from typing import Any
 
 import gymnasium as gym
 
-from envs import GameError, GameSpec, check_environment, has_tf_env, resolve_game
+from envs import GameError, GameSpec, check_environment, game_id_of, has_tf_env, resolve_game
 from envs.registry import TF_GAMES
-from master_agent.config import DEFAULT_ENV_IMPL, GRAPH_MAX_T_MAX, MAX_SEED, TARGET_ON, RunConfig, defaults_for
+from master_agent.config import DEFAULT_ENV_IMPL, GRAPH_MAX_T_MAX, RunConfig, defaults_for
+from master_agent.presets import GAME_KEY, find_preset, read_settings_file
 from master_agent.resume import ResumeError, ResumePoint, load_resume_point
+from master_agent.settings import SETTINGS, TARGET_ON, BadValue, SettingsError, check_value, flag
 from rundir import RunPointerError, resolve_run_dir
 from worker import Hyperparams
-
-
-class SettingsError(ValueError):
-    """Settings a run cannot start with: one line for the user (the command line prints it as `error: ...`)."""
 
 
 def pick(value, default):
     return default if value is None else value
 
 
-# Every setting `make_config` takes, by the name of its flag (`lr` is `--lr`); None means the default.
-SETTINGS = (
-    "workers", "envs_per_worker", "cnn_lstm", "max_steps", "max_episodes", "max_seconds", "target_reward", "seed",
-    "lr", "gamma", "t_max", "entropy_beta", "value_coef", "max_grad_norm", "runs_dir", "checkpoint_every",
-    "env_impl", "backend", "ray_address", "eval_every", "eval_episodes", "target_on", "log_std", "action_bounds",
-    "normalize_obs", "normalize_reward",
-    "env_kwargs",
-)  # fmt: skip
+def check_given(name: str, value: Any) -> Any:
+    """A setting given to `make_config` (a flag, or the Python API's argument), checked as a file's would be."""
+    if name == "env_kwargs":
+        return value  # check_env_kwargs says what is wrong with them
+    try:
+        return check_value(name, value)
+    except BadValue as exc:
+        raise SettingsError(f"argument {flag(name)}: {exc}") from None
 
 
-def make_config(game: str, **settings: Any) -> tuple[RunConfig, GameSpec]:
-    """The run `game` with `settings` trains: its kind's defaults for whatever is not given (or None).
+def resolve_game_id(game: str) -> str:
+    try:
+        return game_id_of(game)
+    except GameError as exc:
+        raise SettingsError(str(exc)) from None
 
-    `eval_every=0` turns evaluation during training off. Raises SettingsError for an unknown game or setting, or
-    settings that do not go together."""
+
+def display_path(path: Path | None) -> str:
+    """A preset's path as the banner and config.json show it: relative to the project (presets/CartPole-v1.yaml)."""
+    if path is None:
+        return ""
+    try:
+        return str(path.relative_to(Path(__file__).resolve().parent.parent))
+    except ValueError:
+        return str(path)
+
+
+def make_config(
+    game: str | None, config_file: str | Path | None = None, preset: bool = True, **settings: Any
+) -> tuple[RunConfig, GameSpec]:
+    """The run `game` with `settings` trains. Each setting comes from, last one winning: its kind's defaults, the
+    game's preset (presets/, unless `preset` is False), the `config_file` (YAML; it may name the game when `game`
+    is None), then `settings` (None: not given). `config.settings_from` records where each came from.
+
+    `eval_every=0` turns evaluation during training off. Raises SettingsError for an unknown game or setting, a
+    bad value or file, or settings that do not go together."""
     unknown = sorted(set(settings) - set(SETTINGS))
     if unknown:
         raise SettingsError(
             f"unknown setting{'s' * (len(unknown) > 1)} {', '.join(unknown)} (known: {', '.join(SETTINGS)})"
         )
-    given = {name: settings.get(name) for name in SETTINGS}
-    if given["seed"] is not None and not 0 <= given["seed"] <= MAX_SEED:
-        raise SettingsError(
-            f"argument --seed: must be between 0 and {MAX_SEED} (2**32 - 1) for training, got {given['seed']}"
-        )
+    flags = {name: check_given(name, value) for name, value in settings.items() if value is not None}
+    from_file = read_settings_file(config_file) if config_file is not None else {}
+    game = game or from_file.pop(GAME_KEY, None)
+    from_file.pop(GAME_KEY, None)  # --game wins over the file's game
+    if not game:
+        raise SettingsError(f"no game: give --game, or 'game: ...' in '{config_file}'" if config_file else "no game")
+    preset_file = find_preset(resolve_game_id(game)) if preset else None
+    from_preset = read_settings_file(preset_file, allow_game=False) if preset_file is not None else {}
+    layers = [(from_preset, f"preset {display_path(preset_file)}"), (from_file, f"file {config_file}"), (flags, "flag")]
+    given: dict[str, Any] = dict.fromkeys(SETTINGS)
+    settings_from: dict[str, str] = {}
+    for values, source in layers:
+        for name, value in values.items():
+            given[name] = value
+            settings_from[name] = source
     spec = game_spec(game, check_env_kwargs(given["env_kwargs"]))
     check_game(spec, bool(given["cnn_lstm"]))
     env_impl = pick(given["env_impl"], DEFAULT_ENV_IMPL)
@@ -69,22 +98,26 @@ def make_config(game: str, **settings: Any) -> tuple[RunConfig, GameSpec]:
     defaults = defaults_for(spec.is_atari, tf_env=env_impl == "tf", box_actions=box_actions)
     for name in ("normalize_obs", "normalize_reward", "entropy_beta"):  # per kind (False: --no-normalize-obs)
         given[name] = pick(given[name], getattr(defaults, name))
-    if given["normalize_obs"] and spec.is_image and settings.get("normalize_obs") is None:
+    if given["normalize_obs"] and spec.is_image and "normalize_obs" not in settings_from:
         given["normalize_obs"] = False  # CarRacing: continuous control, but images the network scales itself
     check_normalization(given["normalize_obs"], given["normalize_reward"], spec, env_impl)
     eval_every = pick(given["eval_every"], defaults.eval_every) or None  # 0: off
     check_evaluation(eval_every, given["eval_episodes"], pick(given["target_on"], TARGET_ON[0]))
 
+    max_steps = pick(given["max_steps"], defaults.max_steps)
+    check_schedules(given, max_steps)
+
     hp_given = {
         name: given[name]
         for name in ("gamma", "entropy_beta", "value_coef", "max_grad_norm", "log_std", "action_bounds",
-                     "normalize_obs", "normalize_reward")
+                     "normalize_obs", "normalize_reward", "entropy_schedule", "entropy_beta_final")
     }  # fmt: skip
     run_given = {
         name: given[name]
         for name in ("workers", "seed", "runs_dir", "checkpoint_every", "backend", "ray_address", "eval_episodes",
-                     "target_on")
+                     "target_on", "lr_schedule")
     }  # fmt: skip
+    linear = "linear" in (given["lr_schedule"], given["entropy_schedule"])
     config = RunConfig(
         game=spec.full_id,  # `module:id` as given: --eval, --resume and load_agent import the module again
         env_kwargs=spec.env_kwargs,
@@ -95,16 +128,29 @@ def make_config(game: str, **settings: Any) -> tuple[RunConfig, GameSpec]:
             clip_rewards=defaults.clip_rewards,
             **{name: value for name, value in hp_given.items() if value is not None},
         ),
-        max_steps=pick(given["max_steps"], defaults.max_steps),
+        max_steps=max_steps,
+        schedule_steps=max_steps if linear else None,
         max_episodes=given["max_episodes"],
         max_seconds=given["max_seconds"],
         target_reward=pick(given["target_reward"], spec.reward_threshold),
         cnn_lstm=bool(given["cnn_lstm"]),
         env_impl=env_impl,
         eval_every=eval_every,
+        settings_from=settings_from,
         **{name: value for name, value in run_given.items() if value is not None},
     )
     return config, spec
+
+
+def check_schedules(given: dict[str, Any], max_steps: int | None) -> None:
+    """A linear schedule runs over the step budget, so it needs one; a final entropy weight needs its schedule."""
+    linear = [name for name in ("lr_schedule", "entropy_schedule") if given[name] == "linear"]
+    if linear and max_steps is None:
+        raise SettingsError(
+            f"{flag(linear[0])} linear runs over the step budget, and this run has none: give --max-steps N"
+        )
+    if given["entropy_beta_final"] is not None and given["entropy_schedule"] != "linear":
+        raise SettingsError("--entropy-beta-final applies only with --entropy-schedule linear")
 
 
 def check_env_kwargs(env_kwargs: Any) -> dict[str, Any]:

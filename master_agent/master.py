@@ -10,6 +10,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from master_agent.episodes import EpisodeTally
 from master_agent.evaluator import EvalResult, Evaluator
 from master_agent.progress import Progress
 from master_agent.resume import ResumePoint
+from master_agent.schedules import Schedules
 from master_agent.shared_optimizer import SharedOptimizer, StepCounter
 from master_agent.tensorboard_log import TensorBoardLog
 from models import ModelError, UnsupportedSpace, build_model, choose_network, make_distribution
@@ -50,13 +52,16 @@ from rundir import (
 from worker.thread import EpisodeResult, UpdateStats, WorkerAgent, WorkerFailure
 
 PLOT_EVERY_S = 30.0
+OBSERVE_EVERY_S = 1.0  # how often `MasterAgent.train`'s observer sees the run
+# observe(seconds of training, global step, training window's mean or None) -> True to stop the run
+Observer = Callable[[float, int, "float | None"], bool]
 MAX_WORKER_RESTARTS = 3  # per run: a worker that keeps failing is a bug, not bad luck
 
 
 @dataclass(frozen=True)
 class TrainResult:
     solved: bool
-    reason: str  # solved | max_steps | max_episodes | max_seconds | interrupted | worker_failed
+    reason: str  # solved | max_steps | max_episodes | max_seconds | interrupted | worker_failed | stopped_by_caller
     episodes: int
     steps: int
     seconds: float
@@ -64,6 +69,16 @@ class TrainResult:
     run_dir: Path
     exit_code: int
     best_evaluation: float | None = None  # the best evaluation mean during training (None: none ran)
+    final_average: float | None = None  # the training window's mean when the run stopped (None: no episode)
+
+
+def describe_sources(settings_from: dict[str, str]) -> str:
+    """Where the settings came from, for the banner: 'preset presets/Pendulum-v1.yaml (gamma, lr); flags (seed)'."""
+    by_source: dict[str, list[str]] = {}
+    for name, source in settings_from.items():
+        by_source.setdefault(source, []).append(name)
+    parts = [f"{'flags' if source == 'flag' else source} ({', '.join(names)})" for source, names in by_source.items()]
+    return "; ".join(parts + ["defaults for the rest"]) if parts else "defaults for the game's kind"
 
 
 def configure_tensorflow_threads() -> None:
@@ -132,6 +147,9 @@ class MasterAgent:
             self._restore(resume)
         self.counter = StepCounter(resume.state["global_step"] if resume else 0)
         self.steps_at_start = self.counter.value
+        self.schedules = Schedules.of(config)
+        if self.schedules.lr_linear:  # set at each apply, under the lock, from the step count at that moment
+            self.optimizer.lr_schedule = lambda: self.schedules.lr_at(self.counter.value)
         self.restarts = 0  # worker restarts this session, at most MAX_WORKER_RESTARTS
         self.results: queue.Queue = queue.Queue()
         self.stop = threading.Event()
@@ -184,8 +202,12 @@ class MasterAgent:
 
     def _make_worker(self, worker_id: int, core) -> WorkerAgent:
         return WorkerAgent(
-            worker_id, core, self.optimizer, self.counter, self.results, self.stop, normalizer=self.normalizer
-        )
+            worker_id, core, self.optimizer, self.counter, self.results, self.stop, normalizer=self.normalizer,
+            entropy_schedule=self._entropy_schedule(),
+        )  # fmt: skip
+
+    def _entropy_schedule(self):
+        return self.schedules.entropy_beta_at if self.schedules.entropy_linear else None
 
     def _worker_seed(self, worker_id: int) -> int:
         return self.seed_base + worker_id * self.config.hyperparams.envs_per_worker
@@ -207,6 +229,7 @@ class MasterAgent:
             self.stop,
             setup=lambda: self.backend.restart(old.core, seed),
             normalizer=self.normalizer,
+            entropy_schedule=self._entropy_schedule(),
         )
         worker.updates, worker.skipped_updates = old.updates, old.skipped_updates
         self.workers[old.worker_id] = worker
@@ -248,9 +271,12 @@ class MasterAgent:
             "network": f"{type(self.global_model).__name__}, observations {self.obs_shape}, "
             f"{self.optimizer.num_params:,} parameters",
             "workers": self.backend.describe(),
-            "algorithm": f"lr {cfg.learning_rate:g}, gamma {hp.gamma:g}, t_max {hp.t_max}, entropy beta "
-            f"{hp.entropy_beta:g}, value coef {hp.value_coef:g}, grad clip {hp.max_grad_norm:g}"
+            "algorithm": f"lr {cfg.learning_rate:g}{' (linear to 0)' * self.schedules.lr_linear}, gamma {hp.gamma:g}, "
+            f"t_max {hp.t_max}, entropy beta {hp.entropy_beta:g}"
+            + (f" (linear to {hp.entropy_beta_final:g})" if self.schedules.entropy_linear else "")
+            + f", value coef {hp.value_coef:g}, grad clip {hp.max_grad_norm:g}"
             + (", rewards clipped for the loss" if hp.clip_rewards else ""),
+            "settings": describe_sources(cfg.settings_from),
             "policy": repr(self.global_model.distribution)
             + "".join(
                 f", {what} normalized"
@@ -279,8 +305,11 @@ class MasterAgent:
             lines["resumed"] = f"from step {self.resume.state['global_step']:,}, episode {self.resume.episodes:,}"
         return lines
 
-    def train(self) -> TrainResult:
-        """Start the workers, consume their results until a stop rule fires, then stop them and save."""
+    def train(self, observe: Observer | None = None) -> TrainResult:
+        """Start the workers, consume their results until a stop rule fires, then stop them and save.
+
+        `observe(seconds, global_step, average)`, called about once a second with the training window's mean
+        (None before any episode), stops the run by returning True (a search pruning a trial)."""
         cfg, resume = self.config, self.resume
         self._write_config()
         self.progress.banner(self.banner())
@@ -299,6 +328,7 @@ class MasterAgent:
         if self.evaluator is not None:
             self.evaluator.start()
         next_plot, next_checkpoint = start + PLOT_EVERY_S, start + cfg.checkpoint_every
+        next_observe = start + OBSERVE_EVERY_S
         next_eval = self._next_evaluation(self.counter.value)
         try:
             while reason is None:
@@ -314,7 +344,10 @@ class MasterAgent:
                     tally.add(item.worker, item.episode_return, item.length, item.global_step, seconds)
                 elif isinstance(item, UpdateStats):
                     rate = (self.counter.value - self.steps_at_start) / max(now - start, 1e-9)
-                    tensorboard.update(item.global_step, item.worker, item.stats, cfg.learning_rate, rate)
+                    tensorboard.update(
+                        item.global_step, item.worker, item.stats, self.schedules.lr_at(item.global_step), rate,
+                        self.schedules.entropy_beta_at(item.global_step),
+                    )  # fmt: skip
                 elif isinstance(item, EvalResult):
                     self._record_evaluation(item, tally, eval_log, tensorboard)
                 if self.counter.value >= next_eval and self.evaluator.idle:
@@ -323,6 +356,10 @@ class MasterAgent:
                     self.evaluator.submit(weights, normalization, self.counter.value, seconds, tally.episodes)
                     next_eval = self._next_evaluation(self.counter.value)
                 reason = reason or tally.stop_reason(self.counter.value, seconds)
+                if observe is not None and now >= next_observe and reason is None:
+                    if observe(seconds, self.counter.value, tally.average):
+                        reason = "stopped_by_caller"
+                    next_observe = now + OBSERVE_EVERY_S
                 self.progress.update(self.counter.value, tally.episodes, tally.average, tally.best_average, seconds)
                 if now >= next_plot:
                     self._draw_curves()
@@ -369,6 +406,7 @@ class MasterAgent:
             self.run_dir,
             exit_code={"interrupted": interrupt_code, "worker_failed": 1}.get(reason, 0),
             best_evaluation=tally.best_evaluation,
+            final_average=tally.average,
         )
         self._print_summary(result)
         return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import keras
 import numpy as np
@@ -29,6 +30,7 @@ class SharedOptimizer:
         self._apply = tf.function(self._apply_graph, input_signature=[spec], jit_compile=True).get_concrete_function()
         self._flat_weights = tf.function(self._flat_weights_graph, input_signature=[]).get_concrete_function()
         self.updates = 0
+        self.lr_schedule: Callable[[], float] | None = None  # the rate for the next apply (None: constant)
 
     def _apply_graph(self, flat_grads):
         parts = tf.split(flat_grads, self._sizes)
@@ -46,8 +48,14 @@ class SharedOptimizer:
     def apply(self, flat_grads: tf.Tensor | np.ndarray) -> None:
         """Apply one flat gradient vector (variables in model order) to the global model, under the lock."""
         with self.lock:
+            if self.lr_schedule is not None:
+                self.optimizer.learning_rate = self.lr_schedule()
             self._apply(flat_grads)
             self.updates += 1
+
+    @property
+    def learning_rate(self) -> float:
+        return float(self.optimizer.learning_rate.numpy())
 
     @property
     def iterations(self) -> int:

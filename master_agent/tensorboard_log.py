@@ -103,6 +103,7 @@ class TensorBoardLog:
         stats: dict[str, float],
         learning_rate: float,
         steps_per_second: float,
+        entropy_beta: float | None = None,
     ) -> None:
         """An update's statistics (`worker.core.STAT_NAMES`: loss, policy_loss, value_loss, entropy, grad_norm)."""
         self._add(
@@ -114,6 +115,7 @@ class TensorBoardLog:
                 "policy/entropy": stats.get("entropy"),
                 "optim/grad_norm": stats.get("grad_norm"),
                 "optim/learning_rate": learning_rate,
+                "optim/entropy_beta": entropy_beta,
                 "perf/steps_per_second": steps_per_second,
                 f"worker_{worker}/loss": stats.get("loss"),
                 f"worker_{worker}/entropy": stats.get("entropy"),

@@ -48,7 +48,7 @@ def test_make_config_applies_the_games_defaults_and_the_given_settings():
     "call, message",
     [
         (lambda: a3c.make_config("NoSuchGame-v0"), "unknown game"),
-        (lambda: a3c.make_config("CartPole-v1", learning_rate=1e-3), "unknown setting learning_rate (known: workers"),
+        (lambda: a3c.make_config("CartPole-v1", learning_rate=1e-3), "unknown setting learning_rate (known: "),
         (lambda: a3c.make_config("CartPole-v1", target_on="eval", eval_every=0), "--target-on eval needs"),
         (lambda: a3c.load_agent("/nonexistent/run"), "no run directory at '/nonexistent/run'"),
         (lambda: a3c.resume("/nonexistent/run"), "no run directory at '/nonexistent/run'"),

@@ -109,6 +109,72 @@ CASES = {
     "resume-changes-game": (["--resume", "ARUN", "--game", "Acrobot-v1"], "--game"),
     "resume-bad-budget": (["--resume", "ARUN", "--max-steps", "0"], "--max-steps"),
     "resume-changes-env-impl": (["--resume", "ARUN", "--env-impl", "gymnasium"], "--env-impl cannot change"),
+    "resume-changes-lr-schedule": (
+        ["--resume", "ARUN", "--lr-schedule", "linear"],
+        "--lr-schedule cannot change",
+    ),
+    # Settings files (--config, presets): the file, the key and what is allowed, as the flags say it.
+    "config-unknown-key": (
+        ["--game", "CartPole-v1", "--config", "CFGKEY", "--runs-dir", "RUNS"],
+        "settings file 'CFGKEY': unknown setting 'learning_rate' (known: game, env_kwargs,",
+    ),
+    "config-flag-spelling": (
+        ["--game", "CartPole-v1", "--config", "CFGDASH", "--runs-dir", "RUNS"],
+        "unknown setting 't-max'; did you mean 't_max'?",
+    ),
+    "config-wrong-type": (
+        ["--game", "CartPole-v1", "--config", "CFGTYPE", "--runs-dir", "RUNS"],
+        "settings file 'CFGTYPE': t_max: expected an integer, got 'five'",
+    ),
+    "config-out-of-range": (
+        ["--game", "CartPole-v1", "--config", "CFGRANGE", "--runs-dir", "RUNS"],
+        "settings file 'CFGRANGE': gamma: must be in (0, 1], got 1.5",
+    ),
+    "config-bad-choice": (
+        ["--game", "CartPole-v1", "--config", "CFGCHOICE", "--runs-dir", "RUNS"],
+        "settings file 'CFGCHOICE': lr_schedule: must be one of constant, linear, got 'cosine'",
+    ),
+    "config-not-yaml": (
+        ["--game", "CartPole-v1", "--config", "CFGSYNTAX", "--runs-dir", "RUNS"],
+        "settings file 'CFGSYNTAX' is not valid YAML at line",
+    ),
+    "config-not-a-mapping": (
+        ["--game", "CartPole-v1", "--config", "CFGLIST", "--runs-dir", "RUNS"],
+        "must be a mapping of settings",
+    ),
+    "config-missing": (["--game", "CartPole-v1", "--config", "NOWHERE.yaml", "--runs-dir", "RUNS"], "cannot read it"),
+    "config-without-game": (["--config", "CFGNOGAME", "--runs-dir", "RUNS"], "no game: give --game"),
+    "config-with-plot": (["--plot", "GOOD", "--config", "CFGRANGE"], "--config applies only to a new run"),
+    "lr-schedule-without-budget": (
+        ["--game", "CartPole-v1", "--lr-schedule", "linear", "--runs-dir", "RUNS"],
+        "--lr-schedule linear runs over the step budget, and this run has none: give --max-steps N",
+    ),
+    "entropy-final-without-schedule": (
+        ["--game", "CartPole-v1", "--entropy-beta-final", "0.001", "--runs-dir", "RUNS"],
+        "--entropy-beta-final applies only with --entropy-schedule linear",
+    ),
+    "trials-without-tune": (["--game", "CartPole-v1", "--trials", "3", "--runs-dir", "RUNS"], "--trials applies only"),
+    "tune-unknown-param": (
+        ["--tune", "--game", "CartPole-v1", "--tune-params", "lr,bogus", "--runs-dir", "RUNS"],
+        "--tune-params: unknown setting 'bogus'",
+    ),
+    "tune-param-also-given": (
+        ["--tune", "--game", "CartPole-v1", "--lr", "0.01", "--runs-dir", "RUNS"],
+        "--lr is searched (--tune-params); do not also give it",
+    ),
+    "tune-with-resume": (["--resume", "ARUN", "--tune"], "--tune searches settings for a new game's runs"),
+}
+
+# Settings files for the --config cases: name -> text.
+CONFIG_FILES = {
+    "CFGKEY": "learning_rate: 0.001\n",
+    "CFGDASH": "t-max: 8\n",
+    "CFGTYPE": "t_max: five\n",
+    "CFGRANGE": "gamma: 1.5\n",
+    "CFGCHOICE": "lr_schedule: cosine\n",
+    "CFGSYNTAX": "lr: [0.001, 0.002\ngamma: 0.9\n",
+    "CFGLIST": "- lr\n- gamma\n",
+    "CFGNOGAME": "lr: 0.002\n",
 }
 
 
@@ -145,6 +211,9 @@ def prepare(cwd: Path, finished_run: Path) -> dict[str, Path]:
         "AFILE",
     )
     dirs = {name: cwd / name.lower() for name in names}
+    for name, text in CONFIG_FILES.items():
+        dirs[name] = cwd / f"{name.lower()}.yaml"
+        dirs[name].write_text(text)
     dirs["EMPTY"].mkdir()
     dirs["FOREIGN"].mkdir()
     (dirs["FOREIGN"] / "episodes.csv").write_text("name,score\nx,1\n")

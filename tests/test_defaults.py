@@ -134,7 +134,7 @@ def built_config(monkeypatch, tmp_path):
         def __init__(self, config, game, resume=None):
             seen["config"] = config
 
-        def train(self):
+        def train(self, observe=None):
             return types.SimpleNamespace(exit_code=0)
 
     class NeverRaised(Exception):

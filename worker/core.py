@@ -61,6 +61,7 @@ class Core(Protocol):
         """Collect one rollout with the local model and return its clipped gradients."""
 
     rng_state: dict  # the action sampler's state, checkpointed so a resumed run samples on
+    entropy_beta: float  # the entropy weight the next update uses (the master sets it where it is scheduled)
 
 
 class WorkerCore:
@@ -98,8 +99,9 @@ class WorkerCore:
         self.actor = make_actor(local_model, obs_spec)
         self.weights = WeightSync(local_model.trainable_variables, global_variables)
         batch_spec = Rollout.spec(hp.t_max, obs_spec, self.distribution.action_spec(), local_model.state_specs())
+        self._entropy_beta = tf.Variable(hp.entropy_beta, trainable=False, dtype=tf.float32)  # read at every call
         self._gradients = tf.function(
-            lambda batch: a3c_gradients(self.model, batch, hp),
+            lambda batch: a3c_gradients(self.model, batch, hp, self._entropy_beta),
             input_signature=[batch_spec],
             jit_compile=True,  # XLA fuses the many small ops: CNN-LSTM gradient 58 -> 33 ms for 80 frames
         ).get_concrete_function()
@@ -136,6 +138,14 @@ class WorkerCore:
         self.actor.load([w.numpy() for w in self.weights.load_flat(flat_weights)])
         if normalizer_state is not None:
             self.normalizer.load_state(normalizer_state)
+
+    @property
+    def entropy_beta(self) -> float:
+        return float(self._entropy_beta.numpy())
+
+    @entropy_beta.setter
+    def entropy_beta(self, value: float) -> None:
+        self._entropy_beta.assign(value)
 
     @property
     def rng_state(self) -> dict:
@@ -233,7 +243,7 @@ def a3c_loss(
     actions: tf.Tensor,
     returns: tf.Tensor,
     mask: tf.Tensor,
-    entropy_beta: float,
+    entropy_beta: float | tf.Tensor,
     value_coef: float,
 ) -> tuple[tf.Tensor, dict[str, tf.Tensor]]:
     """3. L = sum[-log pi(a|s) * stop_grad(A)] + c_v * sum[0.5 * A^2] - beta * sum[H(pi(.|s))], A = R - V(s).
@@ -250,10 +260,13 @@ def a3c_loss(
     return loss, {"policy_loss": policy_loss, "value_loss": value_loss, "entropy": entropy}
 
 
-def a3c_gradients(model: ActorCritic, batch: RolloutBatch, hp: Hyperparams) -> tuple[tf.Tensor, tf.Tensor]:
+def a3c_gradients(
+    model: ActorCritic, batch: RolloutBatch, hp: Hyperparams, entropy_beta: tf.Variable | float | None = None
+) -> tuple[tf.Tensor, tf.Tensor]:
     """2-4. Returns, loss and its gradient on `model`, clipped by global norm, as one flat vector; and the loss
     statistics in `STAT_NAMES` order. One flat tensor crosses into the shared optimizer instead of one per
-    variable, which is most of the cost of a small network's update call."""
+    variable, which is most of the cost of a small network's update call. `entropy_beta`: the scheduled weight
+    (a variable the caller moves), else `hp.entropy_beta`."""
     returns = n_step_returns(
         batch.rewards, batch.terminated, batch.truncated, batch.final_values, batch.last_values, hp.gamma
     )
@@ -270,7 +283,7 @@ def a3c_gradients(model: ActorCritic, batch: RolloutBatch, hp: Hyperparams) -> t
             flat(batch.actions),
             flat(returns),
             flat(tf.cast(batch.valid, tf.float32)),
-            hp.entropy_beta,
+            hp.entropy_beta if entropy_beta is None else entropy_beta,
             hp.value_coef,
         )
     grads = tape.gradient(loss, model.trainable_variables)

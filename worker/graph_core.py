@@ -45,6 +45,7 @@ class GraphWorkerCore:
         self.prev_done = tf.Variable(tf.zeros([self.num_envs], tf.bool), trainable=False)
         self.episode_return = tf.Variable(tf.zeros([self.num_envs], tf.float64), trainable=False)
         self.episode_length = tf.Variable(tf.zeros([self.num_envs], tf.int32), trainable=False)
+        self._entropy_beta = tf.Variable(hp.entropy_beta, trainable=False, dtype=tf.float32)
         self._update = tf.function(self._update_graph, input_signature=[], jit_compile=True).get_concrete_function()
 
         self.start_episodes(env, seed)
@@ -71,6 +72,14 @@ class GraphWorkerCore:
         self.weights.load_flat(flat_weights)
 
     @property
+    def entropy_beta(self) -> float:
+        return float(self._entropy_beta.numpy())
+
+    @entropy_beta.setter
+    def entropy_beta(self, value: float) -> None:
+        self._entropy_beta.assign(value)
+
+    @property
     def rng_state(self) -> dict:
         return {"kind": RNG_KIND, "state": self.sampler.state.numpy().tolist()}
 
@@ -92,7 +101,7 @@ class GraphWorkerCore:
     # --- the graph ----------------------------------------------------------------------------
     def _update_graph(self):
         batch, ended = self._rollout_graph()
-        grads, stats = a3c_gradients(self.model, batch, self.hp)
+        grads, stats = a3c_gradients(self.model, batch, self.hp, self._entropy_beta)
         steps = tf.reduce_sum(tf.cast(batch.valid, tf.int32))
         return grads, stats, ended["ended"], ended["return"], ended["length"], steps
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 # the sample clipped to the action bounds or squashed into them with tanh. The first of each is the default.
 LOG_STD_CHOICES = ("state-independent", "state-dependent")
 ACTION_BOUNDS_CHOICES = ("clip", "squash")
+# How the learning rate and the entropy weight move over the step budget: fixed, or linearly to their final value.
+SCHEDULE_CHOICES = ("constant", "linear")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -20,6 +22,8 @@ class Hyperparams:
     t_max: int  # steps per environment per update
     envs_per_worker: int  # environments a worker steps side by side, acting for all in one call
     entropy_beta: float = 0.01
+    entropy_schedule: str = SCHEDULE_CHOICES[0]  # "linear": from entropy_beta to entropy_beta_final over the budget
+    entropy_beta_final: float = 0.0
     value_coef: float = 0.5
     max_grad_norm: float = 40.0
     # Clip to [-1, 1] for the loss only (Atari); logged returns stay real. A new run takes the kind's value

@@ -47,8 +47,12 @@ class RolloutActor:
     def set_rng_state(self, state: dict) -> None:
         self.core.rng_state = state
 
-    def step(self, flat_weights: np.ndarray, normalizer_state: dict | None = None) -> StepResult:
+    def step(
+        self, flat_weights: np.ndarray, normalizer_state: dict | None = None, entropy_beta: float | None = None
+    ) -> StepResult:
         self.core.load_flat(flat_weights, normalizer_state)
+        if entropy_beta is not None:
+            self.core.entropy_beta = entropy_beta
         update = self.core.update()
         return StepResult(
             Update(np.asarray(update.grads), update.stats, update.episodes, update.steps, update.moments),
@@ -75,6 +79,7 @@ class RemoteCore:
         self.actor = start_actor(seed)
         self.weights: np.ndarray | None = None
         self._rng_state: dict | None = None
+        self.entropy_beta: float | None = None  # None: the actor keeps its hyperparameters' weight
 
     def wait_ready(self) -> int:
         """Block until the actor has built its environments and compiled its functions; its process id."""
@@ -103,7 +108,7 @@ class RemoteCore:
     def update(self) -> Update:
         import ray
 
-        result = ray.get(self.actor.step.remote(self.weights, self.normalization))
+        result = ray.get(self.actor.step.remote(self.weights, self.normalization, self.entropy_beta))
         self._rng_state = result.rng_state
         return result.update
 

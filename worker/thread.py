@@ -70,6 +70,7 @@ class WorkerAgent(threading.Thread):
         stats_every: int = 50,
         setup: Callable[[], None] | None = None,
         normalizer: Normalizer | None = None,
+        entropy_schedule: Callable[[int], float] | None = None,
     ) -> None:
         super().__init__(name=f"worker-{worker_id}", daemon=True)
         self.worker_id = worker_id
@@ -81,6 +82,7 @@ class WorkerAgent(threading.Thread):
         self.stats_every = stats_every
         self.setup = setup  # e.g. a restart's fresh environments: done on this thread, the master goes on
         self.normalizer = normalizer  # the shared statistics, updated with each applied rollout's moments
+        self.entropy_schedule = entropy_schedule  # global step -> the entropy weight (None: the core's own)
         self.updates = 0
         self.skipped_updates = 0
         self.consecutive_nonfinite = 0
@@ -105,6 +107,8 @@ class WorkerAgent(threading.Thread):
             with self.optimizer.lock:  # a consistent snapshot, never one half-way through an apply
                 self.core.pull()
             while not self.stop.is_set():
+                if self.entropy_schedule is not None:
+                    self.core.entropy_beta = self.entropy_schedule(self.counter.value)
                 update = self.core.update()
                 with self.optimizer.lock:  # apply, then pull what it produced: one critical section
                     if not self._apply(update):

@@ -1,0 +1,96 @@
+"""`run.py --tune`: an Optuna study of real trials, each a run directory, continued by running it again, stopped
+cleanly by Ctrl-C, its best settings a file `--config` trains from."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import time
+
+import pytest
+
+from conftest import finish, run_cli, run_dirs, start_cli
+
+pytest.importorskip("optuna")
+
+TRIAL = ["--trial-seconds", "2", "--workers", "1", "--tune-params", "lr,gamma"]
+
+
+def trial_states(study_dir) -> list[str]:
+    """Each trial's state as Optuna's SQLite storage holds it, in trial order."""
+    with sqlite3.connect(study_dir / "study.db") as db:
+        return [state for (state,) in db.execute("SELECT state FROM trials ORDER BY number")]
+
+
+def test_a_study_runs_trials_continues_and_its_best_settings_train(tmp_path):
+    runs = tmp_path / "runs"
+    study_dir = runs / "tune-CartPole-v1"
+    first = run_cli(["--tune", "--game", "CartPole-v1", "--trials", "2", *TRIAL, "--runs-dir", runs], cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert trial_states(study_dir) == ["COMPLETE", "COMPLETE"]
+    trials = run_dirs(study_dir / "trials")
+    assert len(trials) == 2
+    # The first trial plays the game's own settings (its preset's lr, gamma's default).
+    first_config = json.loads((trials[0] / "config.json").read_text())["config"]
+    assert (first_config["learning_rate"], first_config["hyperparams"]["gamma"]) == (1e-3, 0.99)
+    assert first_config["target_reward"] is None  # a trial runs its time, so values compare
+    table = first.stdout[first.stdout.index("trial  state") :]
+    assert len([line for line in table.splitlines() if "complete" in line]) == 2
+
+    again = run_cli(["--tune", "--game", "CartPole-v1", "--trials", "3", *TRIAL, "--runs-dir", runs], cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert trial_states(study_dir) == ["COMPLETE"] * 3  # one more, not three more
+    assert len(run_dirs(study_dir / "trials")) == 3
+
+    best_file = study_dir / "best.yaml"
+    from master_agent.presets import read_settings_file
+
+    best = read_settings_file(best_file)
+    assert best["game"] == "CartPole-v1" and set(best) >= {"lr", "gamma"}
+    assert "workers" in best  # what every trial shared goes with them
+    trained = run_cli(["--config", best_file, "--max-steps", "1000", "--runs-dir", tmp_path / "mine"], cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    (run_dir,) = run_dirs(tmp_path / "mine")
+    config = json.loads((run_dir / "config.json").read_text())["config"]
+    assert (config["learning_rate"], config["hyperparams"]["gamma"]) == (best["lr"], best["gamma"])
+
+
+def test_ctrl_c_stops_the_study_keeping_the_finished_trials(tmp_path):
+    runs = tmp_path / "runs"
+    study_dir = runs / "tune-CartPole-v1"
+    proc = start_cli(["--tune", "--game", "CartPole-v1", "--trials", "5", *TRIAL, "--runs-dir", runs], cwd=tmp_path)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and proc.poll() is None:  # until the second trial is training
+        if (study_dir / "trials").is_dir() and len(run_dirs(study_dir / "trials")) >= 2:
+            break
+        time.sleep(0.2)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    result = finish(proc, timeout=120)
+    assert result.returncode == 130, result.stderr
+    assert "Traceback" not in result.stderr
+    states = trial_states(study_dir)
+    assert states[0] == "COMPLETE" and states[-1] == "FAIL" and "RUNNING" not in states, states
+    assert "trial  state" in result.stdout  # the table is printed on the way out
+
+    resumed = run_cli(["--tune", "--game", "CartPole-v1", "--trials", str(len(states)), *TRIAL, "--runs-dir", runs],
+                      cwd=tmp_path)  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr
+    assert trial_states(study_dir).count("COMPLETE") == states.count("COMPLETE") + 1
+
+
+def test_an_observer_stops_a_run(tmp_path):
+    """The hook the search prunes through: training stops when the observer says so."""
+    import a3c
+
+    seen = []
+
+    def observe(seconds, step, average):
+        seen.append(step)
+        return len(seen) >= 2
+
+    config = a3c.make_config("CartPole-v1", workers=1, max_seconds=60, runs_dir=str(tmp_path), target_reward=1e9)
+    result = a3c.train(config, observe)
+    assert result.reason == "stopped_by_caller"
+    assert len(seen) == 2 and result.seconds < 30
