@@ -67,9 +67,24 @@ def test_loaded_agent_acts_with_the_frozen_statistics_inside_the_bounds(run_dir)
 def test_eval_and_export_play_with_the_saved_statistics(run_dir, tmp_path):
     import a3c
 
-    result = run_cli(["--eval", run_dir, "--episodes", 2, "--greedy"], tmp_path)
+    gif = tmp_path / "pendulum.gif"
+    args = [
+        "--eval",
+        run_dir,
+        "--episodes",
+        2,
+        "--greedy",
+        "--record",
+        gif,
+        "--record-every",
+        4,
+        "--record-scale",
+        0.25,
+    ]
+    result = run_cli(args, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "mean" in result.stdout
+    assert gif.read_bytes()[:6] == b"GIF89a"  # the first episode, drawn by gymnasium's Pendulum renderer
     out = a3c.export(run_dir, tmp_path / "exported")
     import tensorflow as tf
 

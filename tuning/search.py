@@ -79,11 +79,12 @@ class Study:
             study_name=game,
             load_if_exists=True,
             direction="maximize",
-            sampler=optuna.samplers.TPESampler(seed=base.get("seed") or 0),
             # A trial is judged from a third of its time on, against the median of the trials before it at the
             # same point: the first seconds of any setting look alike.
             pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=REPORTS_PER_TRIAL // 3),
         )
+        # Seeded by the trials already there: a continued study must not draw the same first samples again.
+        self.study.sampler = optuna.samplers.TPESampler(seed=(base.get("seed") or 0) + len(self.study.trials))
         if not self.study.trials:  # a new study: its first trial is what the game trains with today
             baseline = self.make_config(game, preset=preset, **base)
             self.study.enqueue_trial({name: current_value(baseline, name) for name in params})
@@ -159,14 +160,21 @@ class Study:
         return sum(t.state.is_finished() and not t.user_attrs.get("interrupted") for t in self.study.trials)
 
     def table(self) -> str:
-        rows = [f"{'trial':>5}  {'state':8}  {'value':>9}  settings"]
+        rows = [f"{'trial':>5}  {'state':8}  {'value':>9}  settings   (a pruned trial's value: its last report)"]
         for t in self.study.trials:
             value = f"{t.value:9.1f}" if t.value is not None else f"{'-':>9}"
             rows.append(f"{t.number:5d}  {t.state.name.lower():8}  {value}  {describe(t.params)}")
         return "\n".join(rows)
 
     def best(self):
-        completed = [t for t in self.study.trials if t.value is not None and math.isfinite(t.value)]
+        """The completed trial with the highest value (a pruned trial's value is only its last report)."""
+        from optuna.trial import TrialState
+
+        completed = [
+            t
+            for t in self.study.trials
+            if t.state == TrialState.COMPLETE and t.value is not None and math.isfinite(t.value)
+        ]
         return max(completed, key=lambda t: t.value) if completed else None
 
     def write_best(self) -> Path | None:
