@@ -39,10 +39,6 @@ class Schedules:
             span=config.schedule_steps,
         )
 
-    @property
-    def constant(self) -> bool:
-        return not (self.lr_linear or self.entropy_linear)
-
     def lr_at(self, step: int) -> float:
         """The A3C paper's annealing: linearly from the initial rate to 0 over the budget."""
         return linear(self.learning_rate, 0.0, step, self.span) if self.lr_linear else self.learning_rate

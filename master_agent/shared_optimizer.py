@@ -54,10 +54,6 @@ class SharedOptimizer:
             self.updates += 1
 
     @property
-    def learning_rate(self) -> float:
-        return float(self.optimizer.learning_rate.numpy())
-
-    @property
     def iterations(self) -> int:
         return int(self.optimizer.iterations.numpy())
 

@@ -36,7 +36,8 @@ def test_schedules_of_a_config():
     assert schedules.lr_at(2_500) == pytest.approx(1.5e-3)
     assert schedules.entropy_beta_at(5_000) == pytest.approx(0.011)
     constant = Schedules.of(make_config("CartPole-v1")[0])
-    assert constant.constant and constant.lr_at(10**9) == 1e-3 and constant.entropy_beta_at(10**9) == 0.01
+    assert not (constant.lr_linear or constant.entropy_linear)
+    assert constant.lr_at(10**9) == 1e-3 and constant.entropy_beta_at(10**9) == 0.01
 
 
 def learning_rates(run_dir) -> tuple[np.ndarray, np.ndarray]:
