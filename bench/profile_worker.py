@@ -1,7 +1,7 @@
 """Where one worker's time goes: cProfile of the update loop (locked pull, update, locked apply).
 
-    python bench/profile_worker.py [--game CartPole-v1] [--cnn-lstm] [--envs-per-worker E] [--updates 3000] [--top 15]
-                                   [--env-impl tf|gymnasium]
+    python bench/profile_worker.py [--game CartPole-v1] [--cnn-lstm] [--envs-per-worker E] [--t-max T]
+                                   [--updates 3000] [--top 15] [--env-impl tf|gymnasium]
 
 One worker on this thread, no other threads, defaults of the game's kind; prints env steps per second and
 the profile's top functions by own time. Building and compiling happen before the profile starts.
@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--game", default="CartPole-v1")
     parser.add_argument("--cnn-lstm", action="store_true")
     parser.add_argument("--envs-per-worker", type=int, help="default: the game kind's default")
+    parser.add_argument("--t-max", type=int, help="default: the game kind's default")
     parser.add_argument("--updates", type=int, default=3000)
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("--env-impl", choices=("tf", "gymnasium"), help="default: tf where the game has a port")
@@ -48,7 +49,7 @@ def main() -> None:
     env_impl = args.env_impl or ("tf" if has_tf_env(game.game_id) else "gymnasium")
     d = defaults_for(game.is_atari, tf_env=env_impl == "tf")
     hp = Hyperparams(
-        t_max=d.t_max, envs_per_worker=args.envs_per_worker or d.envs_per_worker, clip_rewards=d.clip_rewards
+        t_max=args.t_max or d.t_max, envs_per_worker=args.envs_per_worker or d.envs_per_worker, clip_rewards=d.clip_rewards
     )
     network = choose_network(game.is_image, args.cnn_lstm)
     probe = make_vector_env(game, 1, recurrent=network == "cnn_lstm")  # observations after preprocessing
