@@ -224,6 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--value-coef", type=rule("value_coef"), help=f"value loss weight (default: {hp_default('value_coef')})"
     )
     train.add_argument(
+        "--gae-lambda",
+        type=rule("gae_lambda"),
+        help="below 1: GAE(lambda) advantages and lambda-returns as the critic's target; 1: the A3C paper's n-step "
+        f"returns (default: {hp_default('gae_lambda')})",
+    )
+    train.add_argument(
         "--max-grad-norm",
         type=rule("max_grad_norm"),
         help=f"clip gradients to this global norm (default: {hp_default('max_grad_norm')})",
@@ -376,6 +382,7 @@ TRAINING_ONLY = (
     "t_max",
     "entropy_beta",
     "value_coef",
+    "gae_lambda",
     "max_grad_norm",
     "runs_dir",
     "lr_schedule",

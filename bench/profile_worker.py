@@ -49,7 +49,9 @@ def main() -> None:
     env_impl = args.env_impl or ("tf" if has_tf_env(game.game_id) else "gymnasium")
     d = defaults_for(game.is_atari, tf_env=env_impl == "tf")
     hp = Hyperparams(
-        t_max=args.t_max or d.t_max, envs_per_worker=args.envs_per_worker or d.envs_per_worker, clip_rewards=d.clip_rewards
+        t_max=args.t_max or d.t_max,
+        envs_per_worker=args.envs_per_worker or d.envs_per_worker,
+        clip_rewards=d.clip_rewards,
     )
     network = choose_network(game.is_image, args.cnn_lstm)
     probe = make_vector_env(game, 1, recurrent=network == "cnn_lstm")  # observations after preprocessing

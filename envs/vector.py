@@ -27,9 +27,7 @@ def make_vector_env(game: GameSpec, num_envs: int, recurrent: bool = False) -> V
     if atari is not None:
         env: VectorEnv = atari
     elif _vector_entry_point_fits(game):
-        env = gym.make_vec(
-            game.full_id, num_envs=num_envs, vectorization_mode="vector_entry_point", **game.env_kwargs
-        )
+        env = gym.make_vec(game.full_id, num_envs=num_envs, vectorization_mode="vector_entry_point", **game.env_kwargs)
     else:
         env = SyncVectorEnv(
             [lambda: make_env(game, recurrent) for _ in range(num_envs)], autoreset_mode=AutoresetMode.NEXT_STEP

@@ -275,6 +275,7 @@ class MasterAgent:
             f"t_max {hp.t_max}, entropy beta {hp.entropy_beta:g}"
             + (f" (linear to {hp.entropy_beta_final:g})" if self.schedules.entropy_linear else "")
             + f", value coef {hp.value_coef:g}, grad clip {hp.max_grad_norm:g}"
+            + (f", GAE lambda {hp.gae_lambda:g}" if hp.gae_lambda != 1.0 else "")
             + (", rewards clipped for the loss" if hp.clip_rewards else ""),
             "settings": describe_sources(cfg.settings_from),
             "policy": repr(self.global_model.distribution)

@@ -112,6 +112,7 @@ RULES: dict[str, Rule] = {
     "entropy_schedule": choice(SCHEDULE_CHOICES),
     "entropy_beta_final": NON_NEGATIVE_FLOAT,
     "value_coef": POSITIVE_FLOAT,
+    "gae_lambda": FRACTION,
     "max_grad_norm": POSITIVE_FLOAT,
     "normalize_obs": FLAG,
     "normalize_reward": FLAG,

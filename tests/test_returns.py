@@ -85,3 +85,44 @@ def test_gamma_discounts_each_step(gamma, expected):
         rewards, done, np.zeros_like(done), np.zeros((3, 1), np.float32), np.array([50.0], np.float32), gamma
     )
     np.testing.assert_allclose(returns[:, 0], expected, rtol=1e-6)
+
+
+def test_gae_lambda_returns_by_hand():
+    """lam = 0.5, gamma 0.9; R_t - V(s_t) is GAE's advantage: env 0 checked against the sum of discounted TD errors
+    too. Env 1 terminates at t=1 (the chain is cut, bootstrap 0), env 2 is truncated there (bootstrap V(final) = 5)."""
+    rewards = np.tile(np.array([[1.0], [2.0], [3.0]], np.float32), (1, 3))
+    values = np.tile(np.array([[0.5], [1.0], [2.0]], np.float32), (1, 3))
+    terminated = np.zeros((3, 3), bool)
+    truncated = np.zeros((3, 3), bool)
+    final_values = np.full((3, 3), 99.0, np.float32)
+    terminated[1, 1] = True
+    truncated[1, 2] = True
+    final_values[1, 2] = 5.0
+    last_values = np.full(3, 4.0, np.float32)
+
+    returns = n_step_returns(rewards, terminated, truncated, final_values, last_values, GAMMA, values, lam=0.5)
+
+    # env 0: R2 = 3 + .9*4 = 6.6; R1 = 2 + .9*(.5*2 + .5*6.6) = 5.87; R0 = 1 + .9*(.5*1 + .5*5.87) = 4.0915
+    # env 1: R2 = 6.6; R1 = 2 (terminated); R0 = 1 + .9*(.5*1 + .5*2) = 2.35
+    # env 2: R2 = 6.6; R1 = 2 + .9*5 = 6.5; R0 = 1 + .9*(.5*1 + .5*6.5) = 4.375
+    expected = np.array([[4.0915, 2.35, 4.375], [5.87, 2.0, 6.5], [6.6, 6.6, 6.6]], np.float32)
+    np.testing.assert_allclose(returns.numpy(), expected, rtol=1e-6)
+
+    deltas = [1 + 0.9 * 1.0 - 0.5, 2 + 0.9 * 2.0 - 1.0, 3 + 0.9 * 4.0 - 2.0]  # TD errors of env 0
+    gae_0 = deltas[0] + 0.45 * deltas[1] + 0.45**2 * deltas[2]
+    np.testing.assert_allclose(returns.numpy()[0, 0] - values[0, 0], gae_0, rtol=1e-6)
+
+
+def test_lambda_one_is_the_n_step_return_whatever_the_values():
+    rng = np.random.default_rng(0)
+    rewards = rng.normal(size=(6, 4)).astype(np.float32)
+    terminated = rng.random((6, 4)) < 0.2
+    truncated = ~terminated & (rng.random((6, 4)) < 0.2)
+    final_values = rng.normal(size=(6, 4)).astype(np.float32)
+    last_values = rng.normal(size=4).astype(np.float32)
+    values = rng.normal(size=(6, 4)).astype(np.float32)
+    n_step = n_step_returns(rewards, terminated, truncated, final_values, last_values, GAMMA)
+    lam_one = n_step_returns(rewards, terminated, truncated, final_values, last_values, GAMMA, values, lam=1.0)
+    lam_half = n_step_returns(rewards, terminated, truncated, final_values, last_values, GAMMA, values, lam=0.5)
+    np.testing.assert_allclose(lam_one.numpy(), n_step.numpy(), rtol=1e-6)
+    assert not np.allclose(lam_half.numpy(), n_step.numpy())

@@ -30,6 +30,7 @@ SEARCH_SPACE: dict[str, Param] = {
     "t_max": Param(choices=(5, 8, 16, 32)),
     "envs_per_worker": Param(choices=(8, 16, 32, 64)),
     "value_coef": Param(choices=(0.25, 0.5, 0.75, 1.0)),
+    "gae_lambda": Param(choices=(0.8, 0.9, 0.92, 0.95, 0.98, 0.99, 1.0)),
     "max_grad_norm": Param(choices=(0.5, 1.0, 5.0, 40.0)),
     "normalize_obs": Param(choices=(False, True)),
     "normalize_reward": Param(choices=(False, True)),

@@ -217,22 +217,33 @@ class WorkerCore:
         return finished, int(ro.valid.sum())
 
 
-def n_step_returns(rewards, terminated, truncated, final_values, last_values, gamma: float) -> tf.Tensor:
+def n_step_returns(
+    rewards, terminated, truncated, final_values, last_values, gamma: float, values=None, lam: float = 1.0
+) -> tf.Tensor:
     """2. R_t = r_t + gamma * R_{t+1}, computed backwards over a [T, E] rollout (T static).
 
     Where an episode ends at step t the chain is cut: a *terminated* episode bootstraps from 0, a *truncated*
     one (time limit) from `final_values[t]`, the value of its final observation, because the state itself was
     not terminal. The step after the rollout bootstraps from `last_values` (V of the observation the rollout
     was cut at). Rewards are never rewritten. Eager calls with NumPy arrays work too.
+
+    `lam` < 1 gives lambda-returns instead, R_t = r_t + gamma * [(1 - lam) V(s_{t+1}) + lam R_{t+1}] with
+    `values` [T, E] the critic's V(s_t): then R_t - V(s_t) is GAE(lambda)'s advantage (Schulman et al. 2016),
+    which trades the n-step return's variance for the critic's bias. lam = 1 is the n-step return above.
     """
     rewards = tf.convert_to_tensor(rewards, tf.float32)
     final_values = tf.convert_to_tensor(final_values, tf.float32)
     next_return = tf.convert_to_tensor(last_values, tf.float32)
+    next_value = next_return
     returns = []
     for t in range(rewards.shape[0] - 1, -1, -1):
+        if lam != 1.0:
+            next_return = (1.0 - lam) * next_value + lam * next_return
         bootstrap = tf.where(terminated[t], 0.0, tf.where(truncated[t], final_values[t], next_return))
         next_return = rewards[t] + gamma * bootstrap
         returns.append(next_return)
+        if lam != 1.0:
+            next_value = tf.convert_to_tensor(values[t], tf.float32)
     return tf.stack(returns[::-1])
 
 
@@ -267,15 +278,18 @@ def a3c_gradients(
     statistics in `STAT_NAMES` order. One flat tensor crosses into the shared optimizer instead of one per
     variable, which is most of the cost of a small network's update call. `entropy_beta`: the scheduled weight
     (a variable the caller moves), else `hp.entropy_beta`."""
-    returns = n_step_returns(
-        batch.rewards, batch.terminated, batch.truncated, batch.final_values, batch.last_values, hp.gamma
-    )
 
     def flat(x):  # [T, E, ...] -> [T * E, ...], the batch layout the network and the loss take
         return tf.reshape(x, [-1, *x.shape[2:]])
 
     with tf.GradientTape() as tape:
         params, values = model.unroll(flat(batch.obs), batch.state0, batch.starts)
+        # The targets are constants of the loss: with GAE they read the critic's values, not its gradient.
+        critic = tf.stop_gradient(tf.reshape(values, tf.shape(batch.rewards)))
+        returns = n_step_returns(
+            batch.rewards, batch.terminated, batch.truncated, batch.final_values, batch.last_values, hp.gamma,
+            critic, hp.gae_lambda,
+        )  # fmt: skip
         loss, terms = a3c_loss(
             model.distribution,
             params,

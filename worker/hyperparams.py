@@ -25,6 +25,7 @@ class Hyperparams:
     entropy_schedule: str = SCHEDULE_CHOICES[0]  # "linear": from entropy_beta to entropy_beta_final over the budget
     entropy_beta_final: float = 0.0
     value_coef: float = 0.5
+    gae_lambda: float = 1.0  # 1: the A3C paper's n-step returns; below 1, GAE(lambda) advantages (worker.core)
     max_grad_norm: float = 40.0
     # Clip to [-1, 1] for the loss only (Atari); logged returns stay real. A new run takes the kind's value
     # (GameDefaults.clip_rewards); False is what a config saved before the setting existed means (classic games).
