@@ -20,6 +20,7 @@ class ActorCritic(keras.Model):
     """Subclasses implement `call(obs) -> (policy parameters [B, P], value [B])`."""
 
     recurrent = False
+    convolutional = False  # a conv stack: whether XLA pays off for its gradient depends on it (`worker.core`)
 
     def __init__(self, distribution: Distribution, **kwargs) -> None:
         super().__init__(**kwargs)

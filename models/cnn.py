@@ -39,6 +39,8 @@ class ConvTrunk(layers.Layer):
 class CNNActorCritic(ActorCritic):
     """Feed-forward: the frame stack is the agent's only memory."""
 
+    convolutional = True
+
     def __init__(self, distribution: Distribution, **kwargs) -> None:
         super().__init__(distribution, **kwargs)
         self.trunk = ConvTrunk(name="trunk")
@@ -55,6 +57,7 @@ class CNNLSTMActorCritic(ActorCritic):
     """One frame per step; an LSTM(256) carries what happened before (truncated BPTT over a rollout)."""
 
     recurrent = True
+    convolutional = True
     units = 256
 
     def __init__(self, distribution: Distribution, **kwargs) -> None:
