@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     from master_agent.settings import FRACTION, POSITIVE_FLOAT, POSITIVE_INT
     from tuning.space import DEFAULT_TUNE_PARAMS, SEARCH_SPACE, TUNE_TRIAL_SECONDS, TUNE_TRIALS
     from worker import Hyperparams
-    from worker.hyperparams import ACTION_BOUNDS_CHOICES, LOG_STD_CHOICES, SCHEDULE_CHOICES
+    from worker.hyperparams import ACTION_BOUNDS_CHOICES, CONV_ACTIVATION_CHOICES, LOG_STD_CHOICES, SCHEDULE_CHOICES
 
     def run_default(name: str) -> str:
         return show(field_default(RunConfig, name))
@@ -259,6 +259,12 @@ def build_parser() -> argparse.ArgumentParser:
         f"with tanh (default: {hp_default('action_bounds')})",
     )
     train.add_argument(
+        "--conv-activation",
+        choices=CONV_ACTIVATION_CHOICES,
+        help="image games: the CNN's activation; elu cannot die, as relu's units can early in training "
+        f"(default: {hp_default('conv_activation')})",
+    )
+    train.add_argument(
         "--eval-every",
         type=rule("eval_every"),
         help="every N environment steps, play greedy episodes with a snapshot of the weights (eval.csv; the best "
@@ -390,6 +396,7 @@ TRAINING_ONLY = (
     "entropy_beta_final",
     "log_std",
     "action_bounds",
+    "conv_activation",
     "normalize_obs",
     "normalize_reward",
 )

@@ -40,6 +40,7 @@ class RunInfo:
     # The policy's distribution as training built it (`Distribution.get_config()`); None in runs saved before it was
     # recorded, whose Discrete games rebuild it from the action space alone.
     distribution: dict[str, Any] | None = field(default=None, hash=False)
+    conv_activation: str = "relu"  # the image networks' activation; relu in runs saved before it could be chosen
 
     @property
     def checkpoint(self) -> Path:
@@ -82,6 +83,7 @@ def load_run_info(path: str | Path, best: bool = False) -> RunInfo:
             target_reward=float(target) if target is not None else None,
             folder=BEST_DIR if best else CHECKPOINT_DIR,
             env_kwargs=env_kwargs,
+            conv_activation=str((config.get("hyperparams") or {}).get("conv_activation", "relu")),
         )
     except (KeyError, TypeError, ValueError):
         raise EvalError(

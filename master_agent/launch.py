@@ -110,7 +110,7 @@ def make_config(
     hp_given = {
         name: given[name]
         for name in ("gamma", "entropy_beta", "value_coef", "gae_lambda", "max_grad_norm", "log_std", "action_bounds",
-                     "normalize_obs", "normalize_reward", "entropy_schedule", "entropy_beta_final")
+                     "conv_activation", "normalize_obs", "normalize_reward", "entropy_schedule", "entropy_beta_final")
     }  # fmt: skip
     run_given = {
         name: given[name]

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from worker.hyperparams import ACTION_BOUNDS_CHOICES, LOG_STD_CHOICES, SCHEDULE_CHOICES
+from worker.hyperparams import ACTION_BOUNDS_CHOICES, CONV_ACTIVATION_CHOICES, LOG_STD_CHOICES, SCHEDULE_CHOICES
 
 # keras.utils.set_random_seed seeds NumPy's legacy generator, which takes 0 .. 2**32 - 1.
 MAX_SEED = 2**32 - 1
@@ -118,6 +118,7 @@ RULES: dict[str, Rule] = {
     "normalize_reward": FLAG,
     "log_std": choice(LOG_STD_CHOICES),
     "action_bounds": choice(ACTION_BOUNDS_CHOICES),
+    "conv_activation": choice(CONV_ACTIVATION_CHOICES),
     "eval_every": NON_NEGATIVE_INT,
     "eval_episodes": POSITIVE_INT,
     "target_on": choice(TARGET_ON),

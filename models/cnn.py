@@ -19,12 +19,12 @@ from models.distributions import Distribution
 class ConvTrunk(layers.Layer):
     """uint8 frames -> 256 features. Frames arrive channels-first ([C, 84, 84]) or as one [84, 84] frame."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, activation: str = "relu", **kwargs) -> None:
         super().__init__(**kwargs)
-        self.conv1 = layers.Conv2D(16, 8, strides=4, activation="relu", name="conv1")
-        self.conv2 = layers.Conv2D(32, 4, strides=2, activation="relu", name="conv2")
+        self.conv1 = layers.Conv2D(16, 8, strides=4, activation=activation, name="conv1")
+        self.conv2 = layers.Conv2D(32, 4, strides=2, activation=activation, name="conv2")
         self.flatten = layers.Flatten()
-        self.dense = layers.Dense(256, activation="relu", name="dense")
+        self.dense = layers.Dense(256, activation=activation, name="dense")
 
     def call(self, frames):
         x = tf.cast(frames, tf.float32) / 255.0
@@ -41,11 +41,16 @@ class CNNActorCritic(ActorCritic):
 
     convolutional = True
 
-    def __init__(self, distribution: Distribution, **kwargs) -> None:
+    def __init__(self, distribution: Distribution, activation: str = "relu", **kwargs) -> None:
+        """`activation`: "relu" where a saved network's config does not name one (files from before it could)."""
         super().__init__(distribution, **kwargs)
-        self.trunk = ConvTrunk(name="trunk")
+        self.activation = activation
+        self.trunk = ConvTrunk(activation, name="trunk")
         self.policy_head = distribution.policy_head()
         self.value_head = layers.Dense(1, name="value")
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "activation": self.activation}
 
     def call(self, obs):
         features = self.trunk(obs)
@@ -60,12 +65,16 @@ class CNNLSTMActorCritic(ActorCritic):
     convolutional = True
     units = 256
 
-    def __init__(self, distribution: Distribution, **kwargs) -> None:
+    def __init__(self, distribution: Distribution, activation: str = "relu", **kwargs) -> None:
         super().__init__(distribution, **kwargs)
-        self.trunk = ConvTrunk(name="trunk")
+        self.activation = activation
+        self.trunk = ConvTrunk(activation, name="trunk")
         self.cell = layers.LSTMCell(self.units, name="lstm")
         self.policy_head = distribution.policy_head()
         self.value_head = layers.Dense(1, name="value")
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "activation": self.activation}
 
     def initial_state(self, batch: int) -> State:
         return (np.zeros((batch, self.units), np.float32), np.zeros((batch, self.units), np.float32))

@@ -35,14 +35,20 @@ def network_of(class_name: str | None, image_game: bool, cnn_lstm: bool) -> str:
 
 
 def build_model(
-    network: str, obs_shape: tuple[int, ...], distribution: Distribution, name: str = "actor_critic"
+    network: str,
+    obs_shape: tuple[int, ...],
+    distribution: Distribution,
+    name: str = "actor_critic",
+    conv_activation: str = "relu",
 ) -> ActorCritic:
-    """Create `network` with all its variables (one call on a dummy batch), so no worker thread creates one."""
+    """Create `network` with all its variables (one call on a dummy batch), so no worker thread creates one.
+    `conv_activation`: the image networks' (the MLP has its own)."""
     if len(obs_shape) != OBSERVATION_RANK[network]:
         raise ModelError(
             f"the {NETWORKS[network].__name__} takes observations of rank {OBSERVATION_RANK[network]}, "
             f"not of shape {tuple(obs_shape)}"
         )
-    model = NETWORKS[network](distribution, name=name)
+    extra = {"activation": conv_activation} if network in ("cnn", "cnn_lstm") else {}
+    model = NETWORKS[network](distribution, name=name, **extra)
     model(np.zeros((1, *obs_shape), dtype=np.float32))
     return model

@@ -185,11 +185,8 @@ def test_space_invaders_cnn_lstm_run_writes_real_scores(tmp_path):
 @pytest.mark.e2e
 def test_breakout_feed_forward_cnn_run(tmp_path):
     runs = tmp_path / "runs"
-    result = run_cli(
-        ["--game", "Breakout", "--workers", "1", "--envs-per-worker", "2", "--max-episodes", "2", "--runs-dir", runs],
-        cwd=tmp_path,
-        timeout=600,
-    )
+    flags = ["--workers", "1", "--envs-per-worker", "2", "--max-episodes", "2", "--conv-activation", "elu"]
+    result = run_cli(["--game", "Breakout", *flags, "--runs-dir", runs], cwd=tmp_path, timeout=600)
     assert result.returncode == 0, result.stderr
     (run_dir,) = run_dirs(runs)
     rows = read_rows(run_dir)
@@ -198,6 +195,10 @@ def test_breakout_feed_forward_cnn_run(tmp_path):
 
     config = json.loads((run_dir / "config.json").read_text())
     assert config["network"] == "CNNActorCritic" and config["observation_shape"] == [4, 84, 84]
+    assert config["config"]["hyperparams"]["conv_activation"] == "elu"
+    import a3c
+
+    assert a3c.load_agent(run_dir).model.activation == "elu"  # what --eval and --export rebuild
 
 
 def test_cnn_lstm_on_a_vector_game_is_a_usage_error(tmp_path):

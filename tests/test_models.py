@@ -83,17 +83,19 @@ def test_numpy_mirror_of_the_mlp_acts_exactly_as_the_keras_model(distribution):
 
 
 @pytest.mark.parametrize(
-    "network, obs_shape, distribution",
+    "network, obs_shape, distribution, activation",
     [
-        ("mlp", (6,), Categorical(3)),
-        ("cnn", (4, 84, 84), Categorical(3)),
-        ("cnn_lstm", (84, 84), Categorical(3)),
-        ("mlp", (6,), GAUSSIAN_STATE_INDEPENDENT),
+        ("mlp", (6,), Categorical(3), "relu"),
+        ("cnn", (4, 84, 84), Categorical(3), "relu"),
+        ("cnn_lstm", (84, 84), Categorical(3), "relu"),
+        ("cnn_lstm", (84, 84), Categorical(3), "elu"),
+        ("mlp", (6,), GAUSSIAN_STATE_INDEPENDENT, "relu"),
     ],
 )
-def test_keras_file_round_trip_in_a_fresh_process(network, obs_shape, distribution, tmp_path):
-    """Model.save -> keras.saving.load_model elsewhere (after `import models`): same class, same outputs."""
-    model = build_model(network, obs_shape, distribution, name="global")
+def test_keras_file_round_trip_in_a_fresh_process(network, obs_shape, distribution, activation, tmp_path):
+    """Model.save -> keras.saving.load_model elsewhere (after `import models`): same class, same outputs (an ELU
+    network read back with ReLU would not give them)."""
+    model = build_model(network, obs_shape, distribution, "global", activation)
     if distribution is GAUSSIAN_STATE_INDEPENDENT:  # a log-std away from its initial zeros shows the file carried it
         model.policy_head.log_std.assign([-0.5, 0.3])
     model.save(tmp_path / "model.keras")
@@ -107,3 +109,13 @@ def test_keras_file_round_trip_in_a_fresh_process(network, obs_shape, distributi
 
 
 # Image networks (CNN, CNN + LSTM: shapes, state carry, replay) are covered in test_atari.py.
+
+
+def test_a_saved_image_network_that_names_no_activation_is_relu():
+    """Files written before the activation could be chosen (their config has none) were ReLU networks."""
+    from models import CNNLSTMActorCritic
+
+    elu = build_model("cnn_lstm", (84, 84), Categorical(3), conv_activation="elu")
+    assert elu.get_config()["activation"] == "elu" and elu.trunk.conv1.activation.__name__ == "elu"
+    old_config = {key: value for key, value in elu.get_config().items() if key != "activation"}
+    assert CNNLSTMActorCritic.from_config(old_config).activation == "relu"

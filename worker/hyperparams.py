@@ -14,6 +14,9 @@ LOG_STD_CHOICES = ("state-independent", "state-dependent")
 ACTION_BOUNDS_CHOICES = ("clip", "squash")
 # How the learning rate and the entropy weight move over the step budget: fixed, or linearly to their final value.
 SCHEDULE_CHOICES = ("constant", "linear")
+# The image networks' activation (models.cnn). ReLU is the A3C paper's; ELU (pytorch-a3c's) cannot die: with ReLU, lr
+# 7e-4 and Adam, Pong's first conv layer had no unit left that any frame switched on after 170k steps (README, Atari).
+CONV_ACTIVATION_CHOICES = ("relu", "elu")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,3 +39,4 @@ class Hyperparams:
     normalize_reward: bool = False
     log_std: str = LOG_STD_CHOICES[0]
     action_bounds: str = ACTION_BOUNDS_CHOICES[0]
+    conv_activation: str = CONV_ACTIVATION_CHOICES[0]
