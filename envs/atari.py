@@ -4,7 +4,7 @@ Up to 30 no-op actions at reset, each action repeated for 4 frames with the last
 Episodes are whole games (all lives), so the logged return is the real score. Sticky actions stay as ale-py's v5
 ids define them (repeat_action_probability 0.25). Reward clipping is the worker's business (for the loss only).
 
-Two implementations of the same preprocessing, frame for frame (`tests/test_atari.py` holds them to it):
+Two implementations of the same preprocessing, frame for frame (`tests/test_atari_vector.py` holds them to it):
 - training steps a worker's environments with ale-py's `AtariVectorEnv`, a C++ thread pool that emulates and
   preprocesses a whole batch with the GIL released, so one worker's emulators run while another's network does;
 - evaluation, `--eval` and `--record` play one game with gymnasium's `AtariPreprocessing` (it can render the

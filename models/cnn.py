@@ -35,9 +35,8 @@ class ConvTrunk(layers.Layer):
         return self.dense(self.flatten(self.conv2(self.conv1(x))))
 
 
-@keras.saving.register_keras_serializable(package="a3c_keras")
-class CNNActorCritic(ActorCritic):
-    """Feed-forward: the frame stack is the agent's only memory."""
+class ConvActorCritic(ActorCritic):
+    """What the image networks share: the conv trunk and its activation, which the saved config records."""
 
     convolutional = True
 
@@ -46,11 +45,19 @@ class CNNActorCritic(ActorCritic):
         super().__init__(distribution, **kwargs)
         self.activation = activation
         self.trunk = ConvTrunk(activation, name="trunk")
-        self.policy_head = distribution.policy_head()
-        self.value_head = layers.Dense(1, name="value")
 
     def get_config(self) -> dict:
         return {**super().get_config(), "activation": self.activation}
+
+
+@keras.saving.register_keras_serializable(package="a3c_keras")
+class CNNActorCritic(ConvActorCritic):
+    """Feed-forward: the frame stack is the agent's only memory."""
+
+    def __init__(self, distribution: Distribution, activation: str = "relu", **kwargs) -> None:
+        super().__init__(distribution, activation, **kwargs)
+        self.policy_head = distribution.policy_head()
+        self.value_head = layers.Dense(1, name="value")
 
     def call(self, obs):
         features = self.trunk(obs)
@@ -58,23 +65,17 @@ class CNNActorCritic(ActorCritic):
 
 
 @keras.saving.register_keras_serializable(package="a3c_keras")
-class CNNLSTMActorCritic(ActorCritic):
+class CNNLSTMActorCritic(ConvActorCritic):
     """One frame per step; an LSTM(256) carries what happened before (truncated BPTT over a rollout)."""
 
     recurrent = True
-    convolutional = True
     units = 256
 
     def __init__(self, distribution: Distribution, activation: str = "relu", **kwargs) -> None:
-        super().__init__(distribution, **kwargs)
-        self.activation = activation
-        self.trunk = ConvTrunk(activation, name="trunk")
+        super().__init__(distribution, activation, **kwargs)
         self.cell = layers.LSTMCell(self.units, name="lstm")
         self.policy_head = distribution.policy_head()
         self.value_head = layers.Dense(1, name="value")
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "activation": self.activation}
 
     def initial_state(self, batch: int) -> State:
         return (np.zeros((batch, self.units), np.float32), np.zeros((batch, self.units), np.float32))

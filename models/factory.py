@@ -48,7 +48,8 @@ def build_model(
             f"the {NETWORKS[network].__name__} takes observations of rank {OBSERVATION_RANK[network]}, "
             f"not of shape {tuple(obs_shape)}"
         )
-    extra = {"activation": conv_activation} if network in ("cnn", "cnn_lstm") else {}
-    model = NETWORKS[network](distribution, name=name, **extra)
+    cls = NETWORKS[network]
+    extra = {"activation": conv_activation} if cls.convolutional else {}
+    model = cls(distribution, name=name, **extra)
     model(np.zeros((1, *obs_shape), dtype=np.float32))
     return model

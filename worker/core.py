@@ -8,10 +8,9 @@
 
 Steps 2-4 run as one `tf.function` with a fixed input signature (XLA-compiled where that is faster: `use_xla`),
 traced in the constructor (on the caller's thread, before any worker starts), so no call retraces and no thread
-builds a graph. Pulling the
-global weights and applying the gradients are the harness's part (`worker.thread`). Games whose environments
-exist as TensorFlow ops (CartPole) may run `worker.graph_core.GraphWorkerCore` instead: a speed-up that puts
-step 1 into the same graph and shares steps 2-4 with this module.
+builds a graph. Pulling the global weights and applying the gradients are the harness's part (`worker.thread`).
+Games whose environments exist as TensorFlow ops (CartPole) may run `worker.graph_core.GraphWorkerCore` instead:
+a speed-up that puts step 1 into the same graph and shares steps 2-4 with this module.
 """
 
 from __future__ import annotations
