@@ -156,7 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
         "values are read as JSON, else as Python literals, else as text; kept in config.json for --eval and --resume",
     )
     train.add_argument(
-        "--workers", type=rule("workers"), help=f"worker threads (default: the CPU cores, {default_workers()} here)"
+        "--workers",
+        type=rule("workers"),
+        help=f"worker threads (default: the CPU cores, {default_workers()} here; one more for Atari)",
     )
     train.add_argument(
         "--envs-per-worker",
@@ -263,6 +265,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=CONV_ACTIVATION_CHOICES,
         help="image games: the CNN's activation; elu cannot die, as relu's units can early in training "
         f"(default: {hp_default('conv_activation')})",
+    )
+    train.add_argument(
+        "--layer-norm",
+        action=argparse.BooleanOptionalAction,
+        help="image games: LayerNorm on the CNN's dense features, which keeps them alive and at unit scale "
+        f"(default: {describe_per_kind('layer_norm')})",
     )
     train.add_argument(
         "--eval-every",
@@ -397,6 +405,7 @@ TRAINING_ONLY = (
     "log_std",
     "action_bounds",
     "conv_activation",
+    "layer_norm",
     "normalize_obs",
     "normalize_reward",
 )

@@ -86,7 +86,9 @@ def build_agent(info: RunInfo, game: GameSpec, saved: SavedPolicy) -> Agent:
         else:
             distribution = make_distribution(game.action_space)
         network = network_of(info.network, game.is_image, info.cnn_lstm)
-        model = build_model(network, info.observation_shape, distribution, "global", info.conv_activation)
+        model = build_model(
+            network, info.observation_shape, distribution, "global", info.conv_activation, info.layer_norm
+        )
     except UnsupportedSpace as exc:
         raise EvalError(f"'{game.game_id}' {exc}") from None
     except (KeyError, TypeError, ValueError) as exc:  # a config.json distribution this version cannot rebuild

@@ -41,6 +41,7 @@ class RunInfo:
     # recorded, whose Discrete games rebuild it from the action space alone.
     distribution: dict[str, Any] | None = field(default=None, hash=False)
     conv_activation: str = "relu"  # the image networks' activation; relu in runs saved before it could be chosen
+    layer_norm: bool = False  # the image networks' LayerNorm; off in runs saved before it could be chosen
 
     @property
     def checkpoint(self) -> Path:
@@ -84,6 +85,7 @@ def load_run_info(path: str | Path, best: bool = False) -> RunInfo:
             folder=BEST_DIR if best else CHECKPOINT_DIR,
             env_kwargs=env_kwargs,
             conv_activation=str((config.get("hyperparams") or {}).get("conv_activation", "relu")),
+            layer_norm=bool((config.get("hyperparams") or {}).get("layer_norm", False)),
         )
     except (KeyError, TypeError, ValueError):
         raise EvalError(

@@ -19,7 +19,7 @@ import gymnasium as gym
 
 from envs import GameError, GameSpec, check_environment, game_id_of, has_tf_env, resolve_game
 from envs.registry import TF_GAMES
-from master_agent.config import DEFAULT_ENV_IMPL, GRAPH_MAX_T_MAX, RunConfig, defaults_for
+from master_agent.config import DEFAULT_ENV_IMPL, GRAPH_MAX_T_MAX, RunConfig, default_workers, defaults_for
 from master_agent.presets import GAME_KEY, find_preset, read_settings_file
 from master_agent.resume import ResumeError, ResumePoint, load_resume_point
 from master_agent.settings import SETTINGS, TARGET_ON, BadValue, SettingsError, check_value, flag
@@ -96,7 +96,7 @@ def make_config(
         env_impl = "tf" if has_tf_env(spec.game_id) and plain else "gymnasium"
     box_actions = isinstance(spec.action_space, gym.spaces.Box)
     defaults = defaults_for(spec.is_atari, tf_env=env_impl == "tf", box_actions=box_actions)
-    for name in ("normalize_obs", "normalize_reward", "entropy_beta"):  # per kind (False: --no-normalize-obs)
+    for name in ("normalize_obs", "normalize_reward", "entropy_beta", "layer_norm"):  # per kind (False: --no-...)
         given[name] = pick(given[name], getattr(defaults, name))
     if given["normalize_obs"] and spec.is_image and "normalize_obs" not in settings_from:
         given["normalize_obs"] = False  # CarRacing: continuous control, but images the network scales itself
@@ -110,13 +110,15 @@ def make_config(
     hp_given = {
         name: given[name]
         for name in ("gamma", "entropy_beta", "value_coef", "gae_lambda", "max_grad_norm", "log_std", "action_bounds",
-                     "conv_activation", "normalize_obs", "normalize_reward", "entropy_schedule", "entropy_beta_final")
+                     "conv_activation", "layer_norm", "normalize_obs", "normalize_reward", "entropy_schedule",
+                     "entropy_beta_final")
     }  # fmt: skip
     run_given = {
         name: given[name]
         for name in ("workers", "seed", "runs_dir", "checkpoint_every", "backend", "ray_address", "eval_episodes",
                      "target_on", "lr_schedule")
     }  # fmt: skip
+    run_given["workers"] = pick(given["workers"], default_workers(atari=spec.is_atari))
     linear = "linear" in (given["lr_schedule"], given["entropy_schedule"])
     config = RunConfig(
         game=spec.full_id,  # `module:id` as given: --eval, --resume and load_agent import the module again

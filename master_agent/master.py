@@ -138,10 +138,14 @@ class MasterAgent:
             if hp.normalize_obs or hp.normalize_reward
             else None
         )
-        self.global_model = build_model(self.network, self.obs_shape, distribution, "global", hp.conv_activation)
+        self.global_model = build_model(
+            self.network, self.obs_shape, distribution, "global", hp.conv_activation, hp.layer_norm
+        )
         # What checkpoints save as checkpoint/model.keras: a copy given each checkpoint's weights, so writing the
         # file needs no lock, and never catches the global model half-way through an update.
-        self.saved_model = build_model(self.network, self.obs_shape, distribution, "global", hp.conv_activation)
+        self.saved_model = build_model(
+            self.network, self.obs_shape, distribution, "global", hp.conv_activation, hp.layer_norm
+        )
         self.optimizer = SharedOptimizer(self.global_model, config.learning_rate)
         if resume is not None:
             self._restore(resume)
@@ -155,7 +159,9 @@ class MasterAgent:
         self.stop = threading.Event()
         self.evaluator = None  # greedy episodes every `eval_every` steps, on its own model and environments
         if config.eval_every:
-            eval_model = build_model(self.network, self.obs_shape, distribution, "eval", hp.conv_activation)
+            eval_model = build_model(
+                self.network, self.obs_shape, distribution, "eval", hp.conv_activation, hp.layer_norm
+            )
             self.evaluator = Evaluator(
                 game, config.cnn_lstm, eval_model, self.obs_shape, config.eval_episodes, config.seed, self.results,
                 self.stop,
@@ -269,7 +275,7 @@ class MasterAgent:
         lines = {
             "game": self.game.display_name,
             "network": f"{type(self.global_model).__name__}"
-            + (f" ({hp.conv_activation})" if self.global_model.convolutional else "")
+            + (f" ({hp.conv_activation}{', layer norm' * hp.layer_norm})" if self.global_model.convolutional else "")
             + f", observations {self.obs_shape}, "
             f"{self.optimizer.num_params:,} parameters",
             "workers": self.backend.describe(),

@@ -119,6 +119,7 @@ RULES: dict[str, Rule] = {
     "log_std": choice(LOG_STD_CHOICES),
     "action_bounds": choice(ACTION_BOUNDS_CHOICES),
     "conv_activation": choice(CONV_ACTIVATION_CHOICES),
+    "layer_norm": FLAG,
     "eval_every": NON_NEGATIVE_INT,
     "eval_episodes": POSITIVE_INT,
     "target_on": choice(TARGET_ON),

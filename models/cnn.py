@@ -17,22 +17,58 @@ from models.distributions import Distribution
 
 
 class ConvTrunk(layers.Layer):
-    """uint8 frames -> 256 features. Frames arrive channels-first ([C, 84, 84]) or as one [84, 84] frame."""
+    """uint8 frames -> 256 features. Frames arrive channels-first ([C, 84, 84]) or as one [84, 84] frame.
 
-    def __init__(self, activation: str = "relu", **kwargs) -> None:
+    `layer_norm` normalizes the dense layer's outputs (LayerNorm) before its activation, which keeps the features
+    the LSTM reads at unit scale and about half the units on for every frame; its weights start orthogonal (gain
+    sqrt(2)), as the A2C and PPO Atari baselines start theirs. Without it, on Pong, most dense units died and the
+    few left grew until the critic saw a constant (README, Atari). The network without it is the one measured
+    before (Glorot-uniform weights, Keras' default), which SpaceInvaders' preset keeps.
+    """
+
+    def __init__(self, activation: str = "relu", layer_norm: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.conv1 = layers.Conv2D(16, 8, strides=4, activation=activation, name="conv1")
-        self.conv2 = layers.Conv2D(32, 4, strides=2, activation=activation, name="conv2")
+        init = _orthogonal if layer_norm else _glorot
+        self.conv1 = layers.Conv2D(16, 8, strides=4, activation=activation, kernel_initializer=init(), name="conv1")
+        self.conv2 = layers.Conv2D(32, 4, strides=2, activation=activation, kernel_initializer=init(), name="conv2")
         self.flatten = layers.Flatten()
-        self.dense = layers.Dense(256, activation=activation, name="dense")
+        self.dense = layers.Dense(256, kernel_initializer=init(), name="dense")
+        self.norm = layers.LayerNormalization(name="norm") if layer_norm else None
+        self.activation = layers.Activation(activation)
 
-    def call(self, frames):
+    def layer_outputs(self, frames) -> dict[str, tf.Tensor]:
+        """Every layer's output for a batch of frames (what `bench/network_health.py` looks inside)."""
         x = tf.cast(frames, tf.float32) / 255.0
         if len(frames.shape) == 3:  # one grayscale frame per observation
             x = x[..., None]
         else:  # stacked frames, channels first -> channels last (the layout TF's CPU convolutions take)
             x = tf.transpose(x, [0, 2, 3, 1])
-        return self.dense(self.flatten(self.conv2(self.conv1(x))))
+        conv1 = self.conv1(x)
+        conv2 = self.conv2(conv1)
+        dense = self.dense(self.flatten(conv2))
+        return {
+            "conv1": conv1,
+            "conv2": conv2,
+            "dense": self.activation(dense if self.norm is None else self.norm(dense)),
+        }
+
+    def call(self, frames):
+        return self.layer_outputs(frames)["dense"]
+
+
+def _value_head(layer_norm: bool) -> layers.Dense:
+    """V(s), orthogonal with gain 1 (as the baselines start it) beside the LayerNorm trunk. Built after the policy
+    head: saved weight lists keep the order the variables were made in."""
+    return layers.Dense(1, kernel_initializer=_orthogonal(1.0) if layer_norm else _glorot(), name="value")
+
+
+def _orthogonal(gain: float = np.sqrt(2.0)) -> keras.initializers.Initializer:
+    """A new initializer for every layer: Keras gives a reused unseeded instance's shapes the same values."""
+    return keras.initializers.Orthogonal(gain)
+
+
+def _glorot() -> keras.initializers.Initializer:
+    return keras.initializers.GlorotUniform()
 
 
 class ConvActorCritic(ActorCritic):
@@ -40,24 +76,30 @@ class ConvActorCritic(ActorCritic):
 
     convolutional = True
 
-    def __init__(self, distribution: Distribution, activation: str = "relu", **kwargs) -> None:
-        """`activation`: "relu" where a saved network's config does not name one (files from before it could)."""
+    def __init__(
+        self, distribution: Distribution, activation: str = "relu", layer_norm: bool = False, **kwargs
+    ) -> None:
+        """The defaults are what a saved network's config that does not name them means (files from before they
+        could be chosen): ReLU, no LayerNorm."""
         super().__init__(distribution, **kwargs)
         self.activation = activation
-        self.trunk = ConvTrunk(activation, name="trunk")
+        self.layer_norm = layer_norm
+        self.trunk = ConvTrunk(activation, layer_norm, name="trunk")
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "activation": self.activation}
+        return {**super().get_config(), "activation": self.activation, "layer_norm": self.layer_norm}
 
 
 @keras.saving.register_keras_serializable(package="a3c_keras")
 class CNNActorCritic(ConvActorCritic):
     """Feed-forward: the frame stack is the agent's only memory."""
 
-    def __init__(self, distribution: Distribution, activation: str = "relu", **kwargs) -> None:
-        super().__init__(distribution, activation, **kwargs)
+    def __init__(
+        self, distribution: Distribution, activation: str = "relu", layer_norm: bool = False, **kwargs
+    ) -> None:
+        super().__init__(distribution, activation, layer_norm, **kwargs)
         self.policy_head = distribution.policy_head()
-        self.value_head = layers.Dense(1, name="value")
+        self.value_head = _value_head(layer_norm)
 
     def call(self, obs):
         features = self.trunk(obs)
@@ -71,11 +113,13 @@ class CNNLSTMActorCritic(ConvActorCritic):
     recurrent = True
     units = 256
 
-    def __init__(self, distribution: Distribution, activation: str = "relu", **kwargs) -> None:
-        super().__init__(distribution, activation, **kwargs)
+    def __init__(
+        self, distribution: Distribution, activation: str = "relu", layer_norm: bool = False, **kwargs
+    ) -> None:
+        super().__init__(distribution, activation, layer_norm, **kwargs)
         self.cell = layers.LSTMCell(self.units, name="lstm")
         self.policy_head = distribution.policy_head()
-        self.value_head = layers.Dense(1, name="value")
+        self.value_head = _value_head(layer_norm)
 
     def initial_state(self, batch: int) -> State:
         return (np.zeros((batch, self.units), np.float32), np.zeros((batch, self.units), np.float32))

@@ -40,16 +40,17 @@ def build_model(
     distribution: Distribution,
     name: str = "actor_critic",
     conv_activation: str = "relu",
+    layer_norm: bool = False,
 ) -> ActorCritic:
     """Create `network` with all its variables (one call on a dummy batch), so no worker thread creates one.
-    `conv_activation`: the image networks' (the MLP has its own)."""
+    `conv_activation`, `layer_norm`: the image networks' (`models.cnn.ConvTrunk`); the MLP has neither."""
     if len(obs_shape) != OBSERVATION_RANK[network]:
         raise ModelError(
             f"the {NETWORKS[network].__name__} takes observations of rank {OBSERVATION_RANK[network]}, "
             f"not of shape {tuple(obs_shape)}"
         )
     cls = NETWORKS[network]
-    extra = {"activation": conv_activation} if cls.convolutional else {}
+    extra = {"activation": conv_activation, "layer_norm": layer_norm} if cls.convolutional else {}
     model = cls(distribution, name=name, **extra)
     model(np.zeros((1, *obs_shape), dtype=np.float32))
     return model

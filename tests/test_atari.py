@@ -177,7 +177,9 @@ def test_space_invaders_cnn_lstm_run_writes_real_scores(tmp_path):
 
     config = json.loads((run_dir / "config.json").read_text())
     assert config["network"] == "CNNLSTMActorCritic" and config["observation_shape"] == [84, 84]
+    # SpaceInvaders' preset: the network and rate it was measured with, not the Atari defaults
     assert config["config"]["learning_rate"] == 7e-4 and config["config"]["hyperparams"]["t_max"] == 20
+    assert config["config"]["hyperparams"]["layer_norm"] is False
     assert config["config"]["hyperparams"]["clip_rewards"] is True
     assert is_png(run_dir / "rewards.png") and (run_dir / "checkpoint" / "checkpoint.npz").is_file()
 
@@ -196,9 +198,11 @@ def test_breakout_feed_forward_cnn_run(tmp_path):
     config = json.loads((run_dir / "config.json").read_text())
     assert config["network"] == "CNNActorCritic" and config["observation_shape"] == [4, 84, 84]
     assert config["config"]["hyperparams"]["conv_activation"] == "elu"
+    assert config["config"]["hyperparams"]["layer_norm"] is True  # the default for image networks
     import a3c
 
-    assert a3c.load_agent(run_dir).model.activation == "elu"  # what --eval and --export rebuild
+    model = a3c.load_agent(run_dir).model  # what --eval and --export rebuild
+    assert model.activation == "elu" and model.layer_norm is True
 
 
 def test_cnn_lstm_on_a_vector_game_is_a_usage_error(tmp_path):

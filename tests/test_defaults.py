@@ -7,6 +7,7 @@ The config `train` builds is caught in-process by stand-ins for the modules that
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -46,9 +47,10 @@ def test_per_kind_values_are_defined_only_per_kind():
 
 
 def test_show_writes_defaults_as_the_help_does():
-    assert [show(v) for v in (1e-3, 7e-4, 0.99, 0.01, 40.0, 300.0, 10_000_000, None, 5, "runs")] == [
+    assert [show(v) for v in (1e-3, 7e-4, 2.5e-4, 0.99, 0.01, 40.0, 300.0, 10_000_000, None, 5, "runs")] == [
         "1e-3",
         "7e-4",
+        "2.5e-4",
         "0.99",
         "0.01",
         "40",
@@ -58,7 +60,7 @@ def test_show_writes_defaults_as_the_help_does():
         "5",
         "runs",
     ]
-    assert describe_per_kind("learning_rate") == "1e-3 for classic games, 7e-4 for Atari"
+    assert describe_per_kind("learning_rate") == "1e-3 for classic games, 2.5e-4 for Atari"
     assert describe_per_kind("envs_per_worker") == (
         "64 for other classic games, 32 for CartPole in TensorFlow, 4 for Atari"
     )
@@ -97,6 +99,7 @@ def readme_flag_rows() -> dict[str, str]:
 
 def test_readme_flag_table_shows_the_same_defaults():
     rows = readme_flag_rows()
+    assert rows["--layer-norm"] == ("on" if ATARI_DEFAULTS.layer_norm else "off")
     for flag, name in (("--lr", "learning_rate"), ("--t-max", "t_max"), ("--envs-per-worker", "envs_per_worker")):
         values = {show(getattr(d, name)) for d in (CLASSIC_DEFAULTS, CLASSIC_TF_DEFAULTS, ATARI_DEFAULTS)}
         assert all(re.search(rf"(^|\s){re.escape(v)}(\s|,|$)", rows[flag]) for v in values), (flag, rows[flag])
@@ -191,6 +194,10 @@ def test_atari_defaults_come_from_the_atari_kind(built_config):
         True,
         10_000_000,
     )
+    # Pong has no preset: its network is the kind's, LayerNorm on, and it gets one worker more than the cores.
+    assert (config.learning_rate, hp.layer_norm, config.workers) == (2.5e-4, True, (os.cpu_count() or 1) + 1)
+    assert built_config("--game", "Pong", "--no-layer-norm", "--workers", "2").hyperparams.layer_norm is False
+    assert built_config("--game", "Pong", "--workers", "2").workers == 2
 
 
 def test_flags_override_the_defaults(built_config):

@@ -83,19 +83,22 @@ def test_numpy_mirror_of_the_mlp_acts_exactly_as_the_keras_model(distribution):
 
 
 @pytest.mark.parametrize(
-    "network, obs_shape, distribution, activation",
+    "network, obs_shape, distribution, activation, layer_norm",
     [
-        ("mlp", (6,), Categorical(3), "relu"),
-        ("cnn", (4, 84, 84), Categorical(3), "relu"),
-        ("cnn_lstm", (84, 84), Categorical(3), "relu"),
-        ("cnn_lstm", (84, 84), Categorical(3), "elu"),
-        ("mlp", (6,), GAUSSIAN_STATE_INDEPENDENT, "relu"),
+        ("mlp", (6,), Categorical(3), "relu", False),
+        ("cnn", (4, 84, 84), Categorical(3), "relu", True),
+        ("cnn_lstm", (84, 84), Categorical(3), "relu", False),
+        ("cnn_lstm", (84, 84), Categorical(3), "relu", True),
+        ("cnn_lstm", (84, 84), Categorical(3), "elu", True),
+        ("mlp", (6,), GAUSSIAN_STATE_INDEPENDENT, "relu", False),
     ],
 )
-def test_keras_file_round_trip_in_a_fresh_process(network, obs_shape, distribution, activation, tmp_path):
+def test_keras_file_round_trip_in_a_fresh_process(network, obs_shape, distribution, activation, layer_norm, tmp_path):
     """Model.save -> keras.saving.load_model elsewhere (after `import models`): same class, same outputs (an ELU
-    network read back with ReLU would not give them)."""
-    model = build_model(network, obs_shape, distribution, "global", activation)
+    network read back with ReLU, or one with LayerNorm read back without it, would not give them)."""
+    model = build_model(network, obs_shape, distribution, "global", activation, layer_norm)
+    if layer_norm:  # a LayerNorm away from its initial unit gain shows the file carried it
+        model.trunk.norm.gamma.assign(np.linspace(0.5, 2.0, 256, dtype=np.float32))
     if distribution is GAUSSIAN_STATE_INDEPENDENT:  # a log-std away from its initial zeros shows the file carried it
         model.policy_head.log_std.assign([-0.5, 0.3])
     model.save(tmp_path / "model.keras")
@@ -111,11 +114,35 @@ def test_keras_file_round_trip_in_a_fresh_process(network, obs_shape, distributi
 # Image networks (CNN, CNN + LSTM: shapes, state carry, replay) are covered in test_atari.py.
 
 
-def test_a_saved_image_network_that_names_no_activation_is_relu():
-    """Files written before the activation could be chosen (their config has none) were ReLU networks."""
+def test_a_saved_image_network_that_names_no_activation_or_layer_norm_is_relu_without_it():
+    """Files written before the activation and LayerNorm could be chosen (their config names neither) were ReLU
+    networks without LayerNorm, and their weight lists fit such a network."""
     from models import CNNLSTMActorCritic
 
-    elu = build_model("cnn_lstm", (84, 84), Categorical(3), conv_activation="elu")
+    elu = build_model("cnn_lstm", (84, 84), Categorical(3), conv_activation="elu", layer_norm=True)
     assert elu.get_config()["activation"] == "elu" and elu.trunk.conv1.activation.__name__ == "elu"
-    old_config = {key: value for key, value in elu.get_config().items() if key != "activation"}
-    assert CNNLSTMActorCritic.from_config(old_config).activation == "relu"
+    assert elu.get_config()["layer_norm"] is True
+    old_config = {key: value for key, value in elu.get_config().items() if key not in ("activation", "layer_norm")}
+    old = CNNLSTMActorCritic.from_config(old_config)
+    assert old.activation == "relu" and old.layer_norm is False and old.trunk.norm is None
+    plain = build_model("cnn_lstm", (84, 84), Categorical(3))
+    # An old checkpoint's arrays: trunk (3 kernels, 3 biases), LSTM (3), policy and value heads (2 each), in order.
+    assert [tuple(w.shape) for w in plain.get_weights()][-4:] == [(256, 3), (3,), (256, 1), (1,)]
+    assert len(plain.get_weights()) == 13 and len(elu.get_weights()) == 15
+
+
+def test_layer_norm_keeps_the_dense_features_alive_and_at_unit_scale():
+    """Whatever the dense layer's weights have grown to, LayerNorm hands the LSTM features of unit scale with
+    units on for every frame; without it a shifted layer leaves every unit off (the dead features Pong's runs
+    had)."""
+    frames = np.random.default_rng(0).integers(0, 256, (8, 84, 84)).astype(np.uint8)
+    for layer_norm in (False, True):
+        model = build_model("cnn_lstm", (84, 84), Categorical(3), layer_norm=layer_norm)
+        dense = model.trunk.dense
+        dense.kernel.assign(dense.kernel * 50.0)
+        dense.bias.assign(dense.bias - 1e4)  # pushes every pre-activation far below zero
+        features = model.trunk(frames).numpy()
+        if layer_norm:
+            assert (features > 0).any(axis=1).all() and 0.2 < features.std() < 1.0
+        else:
+            assert (features == 0).all()

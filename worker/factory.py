@@ -28,11 +28,11 @@ def make_core(
         from envs.cartpole_tf import CartPoleTF
 
         env = CartPoleTF(game.game_id, hp.envs_per_worker, seed)
-        model = build_model(network, env.obs_shape, distribution, name, hp.conv_activation)
+        model = build_model(network, env.obs_shape, distribution, name, hp.conv_activation, hp.layer_norm)
         return GraphWorkerCore(model, global_variables, env, hp, seed)
     vector_env = make_vector_env(game, hp.envs_per_worker, recurrent=network == "cnn_lstm")
     model = build_model(
-        network, tuple(vector_env.single_observation_space.shape), distribution, name, hp.conv_activation
+        network, tuple(vector_env.single_observation_space.shape), distribution, name, hp.conv_activation, hp.layer_norm
     )
     return WorkerCore(model, global_variables, vector_env, hp, seed, global_normalizer)
 

@@ -40,3 +40,6 @@ class Hyperparams:
     log_std: str = LOG_STD_CHOICES[0]
     action_bounds: str = ACTION_BOUNDS_CHOICES[0]
     conv_activation: str = CONV_ACTIVATION_CHOICES[0]
+    # LayerNorm on the image networks' dense features (models.cnn.ConvTrunk). A new run takes the kind's value
+    # (GameDefaults.layer_norm); False is what a config saved before the setting existed means.
+    layer_norm: bool = False
