@@ -1,13 +1,13 @@
 """Learning benchmark of issue 13: time to a target on control games, ours beside SB3 A2C with rl-zoo's settings.
 
     python bench/control_vs_sb3.py [--games G ...] [--seeds 3] [--budget SECONDS | GAME=SECONDS ...]
-        [--eval-every STEPS | GAME=STEPS ...] [--eval-episodes 10] [--confirm-episodes 100]
+        [--eval-every STEPS | GAME=STEPS ...] [--eval-episodes K | GAME=K ...] [--confirm-episodes 100]
         [--sb3-timesteps-scale 1] [--torch-threads N] [--runs-dir DIR] [--json OUT] [--quick]
 
-Games, targets and default budgets (training seconds per run) / evaluation periods (env steps):
-LunarLander-v3 >= 200 (600 s, 25k), LunarLanderContinuous-v3 >= 200 (1200 s, 50k), Pendulum-v1 >= -200 (900 s,
-10k), InvertedPendulum-v5 >= 1000, the maximum (600 s, 10k), HalfCheetah-v5: no target, the evaluation mean after
-its budget (1800 s, 50k).
+Games, targets and default budgets (training seconds per run) / evaluation periods (env steps) / episodes per
+evaluation: LunarLander-v3 >= 200 (600 s, 25k, 30), LunarLanderContinuous-v3 >= 200 (1200 s, 50k, 30), Pendulum-v1
+>= -200 (900 s, 10k, 50), InvertedPendulum-v5 >= 1000, the maximum (600 s, 10k, 10), HalfCheetah-v5: no target,
+the evaluation mean after its budget (1800 s, 50k, 10).
 
 Per game, per seed s = 0 .. SEEDS-1, ours then SB3 (so that a drifting machine load hits both alike), each run
 in its own process, both under the same protocol:
@@ -62,14 +62,17 @@ class Game:
     target: float | None  # None: no target, report the evaluation mean after the budget
     budget: float  # default seconds of training per run
     eval_every: int  # default env steps between evaluations during training
+    # Greedy episodes per evaluation: enough that the first evaluation at the target is not a lucky draw of start
+    # states (Pendulum's vary most: with 10, both sides stopped at -200 and then played -240 to -670 over 100).
+    eval_episodes: int
 
 
 GAMES = {
-    "LunarLander-v3": Game(200.0, 600.0, 25_000),
-    "LunarLanderContinuous-v3": Game(200.0, 1200.0, 50_000),
-    "Pendulum-v1": Game(-200.0, 900.0, 10_000),
-    "InvertedPendulum-v5": Game(1000.0, 600.0, 10_000),
-    "HalfCheetah-v5": Game(None, 1800.0, 50_000),
+    "LunarLander-v3": Game(200.0, 600.0, 25_000, 30),
+    "LunarLanderContinuous-v3": Game(200.0, 1200.0, 50_000, 30),
+    "Pendulum-v1": Game(-200.0, 900.0, 10_000, 50),
+    "InvertedPendulum-v5": Game(1000.0, 600.0, 10_000, 10),
+    "HalfCheetah-v5": Game(None, 1800.0, 50_000, 10),
 }
 QUICK_BUDGET = 60.0
 QUICK_CONFIRM = 10
@@ -254,7 +257,7 @@ def run_ours_side(game: str, seed: int, g: Game, budget: float, every: int, args
     from rundir import BEST_CHECKPOINT_PATH, read_config, read_evals
 
     flags = ["--game", game, "--seed", str(seed), "--max-seconds", f"{budget:g}", "--eval-every", str(every),
-             "--eval-episodes", str(args.eval_episodes), "--target-on", "eval",
+             "--eval-episodes", str(args.eval_episodes[game]), "--target-on", "eval",
              "--target-reward", NO_TARGET if g.target is None else f"{g.target:g}"]  # fmt: skip
     run, run_dir = run_ours_in(flags, runs)
     ev = read_evals(run_dir)
@@ -284,7 +287,7 @@ def run_ours_side(game: str, seed: int, g: Game, budget: float, every: int, args
 
 def run_sb3_side(game: str, seed: int, g: Game, budget: float, every: int, args, folder: Path) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--sb3-train", game, str(seed), str(folder), "--budget", f"{budget:g}",
-           "--eval-every", str(every), "--eval-episodes", str(args.eval_episodes),
+           "--eval-every", str(every), "--eval-episodes", str(args.eval_episodes[game]),
            "--sb3-timesteps-scale", str(args.sb3_timesteps_scale)]  # fmt: skip
     if g.target is not None:
         cmd += ["--target", f"{g.target:g}"]
@@ -389,7 +392,8 @@ def main() -> int:
         metavar="[GAME=]STEPS",
         help="env steps between evaluations during training, both sides (defaults: see above)",
     )
-    parser.add_argument("--eval-episodes", type=int, default=10, help="greedy episodes per evaluation (default: 10)")
+    parser.add_argument("--eval-episodes", nargs="+", metavar="[GAME=]K",
+                        help="greedy episodes per evaluation, both sides (defaults: see above)")  # fmt: skip
     parser.add_argument("--confirm-episodes", type=int,
                         help="episodes of the final evaluation of the saved policy (default: 100; --quick: "
                              f"{QUICK_CONFIRM})")  # fmt: skip
@@ -415,7 +419,8 @@ def main() -> int:
     if args.sb3_train:
         game, seed, folder = args.sb3_train
         result = sb3_train(game, int(seed), folder, float(args.budget[0]), int(args.eval_every[0]),
-                           args.eval_episodes, args.target, args.sb3_timesteps_scale, args.torch_threads)  # fmt: skip
+                           int(args.eval_episodes[0]), args.target, args.sb3_timesteps_scale,
+                           args.torch_threads)  # fmt: skip
         print(json.dumps(result))
         return 0
     if args.sb3_confirm:
@@ -429,6 +434,7 @@ def main() -> int:
         args.budget = args.budget or [str(QUICK_BUDGET)]
     budgets = per_game(args.budget, args.games, {g: GAMES[g].budget for g in GAMES}, float)
     periods = per_game(args.eval_every, args.games, {g: GAMES[g].eval_every for g in GAMES}, int)
+    args.eval_episodes = per_game(args.eval_episodes, args.games, {g: GAMES[g].eval_episodes for g in GAMES}, int)
 
     results: dict[str, Any] = {}
     settings = {k: getattr(args, k) for k in ("games", "seeds", "eval_episodes", "confirm_episodes",
@@ -441,7 +447,7 @@ def main() -> int:
             with open(args.json, "w") as f:
                 json.dump({"settings": settings, "games": results}, f, indent=2)
 
-    print(f"{args.seeds} seed(s) per game and side; evaluations of {args.eval_episodes} greedy episodes; "
+    print(f"{args.seeds} seed(s) per game and side; evaluations of greedy episodes as below; "
           f"confirmation {args.confirm_episodes} episodes; clock: training seconds, evaluation included")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(args.runs_dir) / time.strftime("control_vs_sb3-%Y%m%d-%H%M%S") if args.runs_dir else Path(tmp)
@@ -449,7 +455,8 @@ def main() -> int:
             g, budget, every = GAMES[game], budgets[game], periods[game]
             entry_name, entry = zoo_entry(game)
             note = "" if entry_name == game else f" (no {game} entry: the closest one used)"
-            print(f"\n{game}: target {fmt(g.target, 'g')}, budget {budget:g} s, evaluation every {every:,} steps; "
+            print(f"\n{game}: target {fmt(g.target, 'g')}, budget {budget:g} s, evaluation every {every:,} steps "
+                  f"({args.eval_episodes[game]} episodes); "
                   f"SB3: rl-zoo a2c.yml entry {entry_name}{note}: {entry}", flush=True)  # fmt: skip
             print(f"{'game':<25} {'seed':>4}  {'side':<5} {'solved':>6}  {'to tgt s':>8}  {'to tgt st':>10}  "
                   f"{'train s':>7}  {'wall s':>7}  {'steps/s':>8}  {'eval100':>8}  stop")  # fmt: skip

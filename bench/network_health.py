@@ -54,12 +54,11 @@ def main() -> None:
     frames, values, rewards, entropies = [], [], [], []
     for _ in range(args.max_steps):
         batch = np.asarray(obs, dtype=agent.obs_dtype)[None]
-        network_input = batch if agent.normalizer is None else agent.normalizer.observations(batch)
-        params, value, state = agent._actor(network_input, state)
+        params, value, state = agent.forward(batch, state)
         frames.append(batch[0])
-        values.append(float(np.asarray(value)[0]))
+        values.append(float(value[0]))
         entropies.append(float(np.asarray(distribution.entropy(tf.convert_to_tensor(params)))[0]))
-        action = distribution.to_env_numpy(distribution.sample_numpy(np.asarray(params), rng))[0]
+        action = distribution.to_env_numpy(distribution.sample_numpy(params, rng))[0]
         obs, reward, terminated, truncated, _ = env.step(action)
         rewards.append(float(reward))
         if terminated or truncated:

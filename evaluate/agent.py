@@ -43,18 +43,24 @@ class Agent:
             self.normalizer = Normalizer(self.obs_shape, obs=True, reward=False)
             self.normalizer.load_state({"obs": normalization["obs"]})
 
-    def act_batch(
-        self, obs: np.ndarray, state: State | None = None, greedy: bool = True, rng: np.random.Generator | None = None
-    ) -> tuple[np.ndarray, State]:
-        """Actions for a batch of observations [B, ...] as the environment takes them (a Gaussian's clipped into
-        the bounds), and the next state (None: episodes starting here)."""
+    def forward(self, obs: np.ndarray, state: State | None = None) -> tuple[np.ndarray, np.ndarray, State]:
+        """The network on a batch of raw observations [B, ...] (normalized here if the run normalized): the
+        distribution's parameters, the critic's values V(s) and the next state (None: episodes starting here).
+        What `act_batch` acts on, and what diagnostics such as `bench/network_health.py` read."""
         obs = np.asarray(obs, dtype=self.obs_dtype)
         if self.normalizer is not None:
             obs = self.normalizer.observations(obs)
         if state is None:
             state = self.initial_state(len(obs))
-        params, _, state = self._actor(obs, state)
-        params = np.asarray(params)
+        params, values, state = self._actor(obs, state)
+        return np.asarray(params), np.asarray(values), state
+
+    def act_batch(
+        self, obs: np.ndarray, state: State | None = None, greedy: bool = True, rng: np.random.Generator | None = None
+    ) -> tuple[np.ndarray, State]:
+        """Actions for a batch of observations [B, ...] as the environment takes them (a Gaussian's clipped into
+        the bounds), and the next state (None: episodes starting here)."""
+        params, _, state = self.forward(obs, state)
         dist = self.distribution
         actions = dist.mode_numpy(params) if greedy else dist.sample_numpy(params, self.rng if rng is None else rng)
         return dist.to_env_numpy(actions), state

@@ -60,8 +60,12 @@ def test_loaded_agent_acts_with_the_frozen_statistics_inside_the_bounds(run_dir)
     action, _ = agent.act(obs)
     assert action.shape == (1,) and -2.0 <= action[0] <= 2.0
     # Greedy = the Gaussian's mean, computed on the normalized observation.
-    params, _ = agent.model(agent.normalizer.observations(obs[None]))
+    params, values = agent.model(agent.normalizer.observations(obs[None]))
     np.testing.assert_allclose(action, np.clip(params.numpy()[0, :1], -2.0, 2.0), rtol=1e-5, atol=1e-6)
+    # forward: the same network on the raw observation (normalized inside), with the critic's value.
+    forward_params, forward_values, _ = agent.forward(obs[None])
+    np.testing.assert_allclose(forward_params, params.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(forward_values, values.numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_eval_and_export_play_with_the_saved_statistics(run_dir, tmp_path):
