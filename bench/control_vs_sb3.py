@@ -2,7 +2,8 @@
 
     python bench/control_vs_sb3.py [--games G ...] [--seeds 3] [--budget SECONDS | GAME=SECONDS ...]
         [--eval-every STEPS | GAME=STEPS ...] [--eval-episodes K | GAME=K ...] [--confirm-episodes 100]
-        [--sb3-timesteps-scale 1] [--torch-threads N] [--runs-dir DIR] [--json OUT] [--quick]
+        [--sb3-timesteps-scale 1] [--torch-threads N] [--runs-dir DIR] [--json OUT] [--quick] [--seed-list S ...]
+    python bench/control_vs_sb3.py --merge A.json B.json ...   # one table from runs made in separate sittings
 
 Games, targets and default budgets (training seconds per run) / evaluation periods (env steps) / episodes per
 evaluation: LunarLander-v3 >= 200 (600 s, 25k, 30), LunarLanderContinuous-v3 >= 200 (1200 s, 50k, 30), Pendulum-v1
@@ -380,10 +381,36 @@ def table(results: dict[str, Any], confirm_episodes: int) -> str:
     return "\n".join(lines)
 
 
+def merge(paths: list[str]) -> tuple[dict[str, Any], int]:
+    """The games of several --json files, each game's runs pooled (a seed run twice counts twice) and summarized;
+    and the confirmation's episodes (the files must agree on it)."""
+    results: dict[str, Any] = {}
+    confirm: set[int] = set()
+    for path in paths:
+        with open(path) as f:
+            data = json.load(f)
+        confirm.add(data["settings"]["confirm_episodes"])
+        for game, res in data["games"].items():
+            pooled = results.setdefault(game, {**res, "runs": {"ours": [], "sb3": []}})
+            for side in ("ours", "sb3"):
+                pooled["runs"][side] += res["runs"][side]
+    for res in results.values():
+        res["summary"] = {side: summarize(rs, res["target"]) for side, rs in res["runs"].items()}
+    if len(confirm) != 1:
+        raise SystemExit(f"the files confirmed with different numbers of episodes: {sorted(confirm)}")
+    return results, confirm.pop()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--games", nargs="+", choices=list(GAMES), default=list(GAMES), metavar="GAME")
     parser.add_argument("--seeds", type=int, help="seeds 0 .. N-1 per game and side (default: 3; --quick: 1)")
+    parser.add_argument("--seed-list", type=int, nargs="+", metavar="S",
+                        help="these seeds instead of 0 .. N-1: a long game's seeds can run in separate sittings "
+                             "(each seed still runs ours then SB3) and --merge tabulates them together")  # fmt: skip
+    parser.add_argument("--merge", nargs="+", metavar="JSON",
+                        help="print the table of the runs in these --json files (the same game's seeds pooled) "
+                             "and run nothing")  # fmt: skip
     parser.add_argument("--budget", nargs="+", metavar="[GAME=]SECONDS",
                         help="seconds of training per run, for every game or GAME=SECONDS for one "
                              "(defaults: see above; HalfCheetah-v5 1800)")  # fmt: skip
@@ -429,7 +456,11 @@ def main() -> int:
         print(json.dumps(sb3_confirm(game, model, params, int(episodes), int(seed))))
         return 0
 
+    if args.merge:
+        print(table(*merge(args.merge)))
+        return 0
     args.seeds = args.seeds or (1 if args.quick else 3)
+    seeds = args.seed_list or list(range(args.seeds))
     args.confirm_episodes = args.confirm_episodes or (QUICK_CONFIRM if args.quick else 100)
     if args.quick:
         args.budget = args.budget or [str(QUICK_BUDGET)]
@@ -438,6 +469,7 @@ def main() -> int:
     args.eval_episodes = per_game(args.eval_episodes, args.games, {g: GAMES[g].eval_episodes for g in GAMES}, int)
 
     results: dict[str, Any] = {}
+    args.seeds = seeds
     settings = {k: getattr(args, k) for k in ("games", "seeds", "eval_episodes", "confirm_episodes",
                                                "sb3_timesteps_scale", "torch_threads")}  # fmt: skip
     settings.update(clock="seconds of training, evaluation time included (both sides)",
@@ -448,7 +480,7 @@ def main() -> int:
             with open(args.json, "w") as f:
                 json.dump({"settings": settings, "games": results}, f, indent=2)
 
-    print(f"{args.seeds} seed(s) per game and side; evaluations of greedy episodes as below; "
+    print(f"seeds {', '.join(map(str, seeds))} per game and side; evaluations of greedy episodes as below; "
           f"confirmation {args.confirm_episodes} episodes; clock: training seconds, evaluation included")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(args.runs_dir) / time.strftime("control_vs_sb3-%Y%m%d-%H%M%S") if args.runs_dir else Path(tmp)
@@ -463,7 +495,7 @@ def main() -> int:
                   f"{'train s':>7}  {'wall s':>7}  {'steps/s':>8}  {'eval100':>8}  stop")  # fmt: skip
             res = results[game] = {"target": g.target, "budget": budget, "eval_every": every, "zoo_entry": entry_name,
                                    "zoo_hyperparams": entry, "runs": {"ours": [], "sb3": []}}  # fmt: skip
-            for seed in range(args.seeds):
+            for seed in seeds:
                 for side, go in (("ours", run_ours_side), ("sb3", run_sb3_side)):
                     folder = base / game / side / f"seed{seed}"
                     folder.mkdir(parents=True, exist_ok=False)
