@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import math
-import os
 import platform
 import queue
-import signal
 import sys
 import threading
 import time
@@ -29,6 +27,7 @@ from master_agent.progress import Progress
 from master_agent.resume import ResumePoint
 from master_agent.schedules import Schedules
 from master_agent.shared_optimizer import SharedOptimizer, StepCounter
+from master_agent.stop_signals import StopSignals
 from master_agent.tensorboard_log import TensorBoardLog
 from models import ModelError, UnsupportedSpace, build_model, choose_network, make_distribution
 from plots import draw_reward_curves
@@ -108,11 +107,7 @@ def package_versions() -> dict[str, str]:
     }
 
 
-def exit_at_once_on_next_signal(code: int) -> None:
-    """After the first Ctrl-C the run is saving; a second one quits at once (every file write is atomic)."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, lambda *_: os._exit(130))
-        signal.signal(signal.SIGTERM, lambda *_: os._exit(143))
+STOPPING_MESSAGE = "stopping: saving checkpoint and curves (press Ctrl-C again to quit at once)"
 
 
 class MasterAgent:
@@ -331,71 +326,71 @@ class MasterAgent:
         seconds_before = float(resume.state.get("seconds", 0.0)) if resume else 0.0
         reason, failure, interrupt_code = None, None, 130
 
-        start = time.perf_counter()
-        for w in self.workers:
-            w.start()
-        if self.evaluator is not None:
-            self.evaluator.start()
-        next_plot, next_checkpoint = start + PLOT_EVERY_S, start + cfg.checkpoint_every
-        next_observe = start + OBSERVE_EVERY_S
-        next_eval = self._next_evaluation(self.counter.value)
-        try:
-            while reason is None:
-                try:
-                    item = self.results.get(timeout=0.1)
-                except queue.Empty:
-                    item = None
-                now = time.perf_counter()
-                seconds = seconds_before + now - start
-                if isinstance(item, WorkerFailure) and not self._recover(item):
-                    failure, reason = item, "worker_failed"
-                elif isinstance(item, EpisodeResult):
-                    tally.add(item.worker, item.episode_return, item.length, item.global_step, seconds)
-                elif isinstance(item, UpdateStats):
-                    rate = (self.counter.value - self.steps_at_start) / max(now - start, 1e-9)
-                    tensorboard.update(
-                        item.global_step, item.worker, item.stats, self.schedules.lr_at(item.global_step), rate,
-                        self.schedules.entropy_beta_at(item.global_step),
-                    )  # fmt: skip
-                elif isinstance(item, EvalResult):
-                    self._record_evaluation(item, tally, eval_log, tensorboard)
-                if self.counter.value >= next_eval and self.evaluator.idle:
-                    with self.optimizer.lock:  # weights from one update, never half of one
-                        weights, normalization = self.global_model.get_weights(), self._normalization()
-                    self.evaluator.submit(weights, normalization, self.counter.value, seconds, tally.episodes)
-                    next_eval = self._next_evaluation(self.counter.value)
-                reason = reason or tally.stop_reason(self.counter.value, seconds)
-                if observe is not None and now >= next_observe and reason is None:
-                    if observe(seconds, self.counter.value, tally.average):
-                        reason = "stopped_by_caller"
-                    next_observe = now + OBSERVE_EVERY_S
+        with StopSignals() as signals:  # Ctrl-C / SIGTERM: a flag read below, see master_agent.stop_signals
+            start = time.perf_counter()
+            for w in self.workers:
+                w.start()
+            if self.evaluator is not None:
+                self.evaluator.start()
+            next_plot, next_checkpoint = start + PLOT_EVERY_S, start + cfg.checkpoint_every
+            next_observe = start + OBSERVE_EVERY_S
+            next_eval = self._next_evaluation(self.counter.value)
+            try:
+                while reason is None:
+                    try:
+                        item = self.results.get(timeout=0.1)
+                    except queue.Empty:
+                        item = None
+                    if signals.code is not None and reason is None:
+                        reason, interrupt_code = "interrupted", signals.code
+                        print(STOPPING_MESSAGE, file=sys.stderr, flush=True)
+                    now = time.perf_counter()
+                    seconds = seconds_before + now - start
+                    if isinstance(item, WorkerFailure) and not self._recover(item):
+                        failure, reason = item, "worker_failed"
+                    elif isinstance(item, EpisodeResult):
+                        tally.add(item.worker, item.episode_return, item.length, item.global_step, seconds)
+                    elif isinstance(item, UpdateStats):
+                        rate = (self.counter.value - self.steps_at_start) / max(now - start, 1e-9)
+                        tensorboard.update(
+                            item.global_step, item.worker, item.stats, self.schedules.lr_at(item.global_step), rate,
+                            self.schedules.entropy_beta_at(item.global_step),
+                        )  # fmt: skip
+                    elif isinstance(item, EvalResult):
+                        self._record_evaluation(item, tally, eval_log, tensorboard)
+                    if self.counter.value >= next_eval and self.evaluator.idle:
+                        with self.optimizer.lock:  # weights from one update, never half of one
+                            weights, normalization = self.global_model.get_weights(), self._normalization()
+                        self.evaluator.submit(weights, normalization, self.counter.value, seconds, tally.episodes)
+                        next_eval = self._next_evaluation(self.counter.value)
+                    reason = reason or tally.stop_reason(self.counter.value, seconds)
+                    if observe is not None and now >= next_observe and reason is None:
+                        if observe(seconds, self.counter.value, tally.average):
+                            reason = "stopped_by_caller"
+                        next_observe = now + OBSERVE_EVERY_S
+                    self.progress.update(self.counter.value, tally.episodes, tally.average, tally.best_average, seconds)
+                    if now >= next_plot:
+                        self._draw_curves()
+                        next_plot = time.perf_counter() + PLOT_EVERY_S
+                    if now >= next_checkpoint:
+                        self._save_checkpoint(tally.episodes, seconds)
+                        next_checkpoint = time.perf_counter() + cfg.checkpoint_every
+            except KeyboardInterrupt as stop_signal:  # raised by other code than the handlers (an observer)
+                reason = "interrupted"
+                interrupt_code = getattr(stop_signal, "exit_code", 130)
+                signals.stopping(interrupt_code)
+                print(STOPPING_MESSAGE, file=sys.stderr, flush=True)
+            finally:
+                seconds = self._stop_workers(tally, seconds_before + time.perf_counter() - start)
+                log.close()
+                if eval_log is not None:
+                    eval_log.close()
+                tensorboard.close()
                 self.progress.update(self.counter.value, tally.episodes, tally.average, tally.best_average, seconds)
-                if now >= next_plot:
-                    self._draw_curves()
-                    next_plot = time.perf_counter() + PLOT_EVERY_S
-                if now >= next_checkpoint:
-                    self._save_checkpoint(tally.episodes, seconds)
-                    next_checkpoint = time.perf_counter() + cfg.checkpoint_every
-        except KeyboardInterrupt as stop_signal:  # Ctrl-C, or SIGTERM turned into one by run.py
-            reason = "interrupted"
-            interrupt_code = getattr(stop_signal, "exit_code", 130)
-            exit_at_once_on_next_signal(interrupt_code)
-            print(
-                "stopping: saving checkpoint and curves (press Ctrl-C again to quit at once)",
-                file=sys.stderr,
-                flush=True,
-            )
-        finally:
-            seconds = self._stop_workers(tally, seconds_before + time.perf_counter() - start)
-            log.close()
-            if eval_log is not None:
-                eval_log.close()
-            tensorboard.close()
-            self.progress.update(self.counter.value, tally.episodes, tally.average, tally.best_average, seconds)
-            self.progress.close()
-            self._save_checkpoint(tally.episodes, seconds)
-            self._draw_curves()
-            self.backend.close()
+                self.progress.close()
+                self._save_checkpoint(tally.episodes, seconds)
+                self._draw_curves()
+                self.backend.close()
 
         if failure is not None:
             print(
