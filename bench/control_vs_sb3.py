@@ -460,8 +460,7 @@ def main() -> int:
     if args.merge:
         print(table(*merge(args.merge)))
         return 0
-    args.seeds = args.seeds or (1 if args.quick else 3)
-    seeds = args.seed_list or list(range(args.seeds))
+    args.seeds = args.seed_list or list(range(args.seeds or (1 if args.quick else 3)))
     args.confirm_episodes = args.confirm_episodes or (QUICK_CONFIRM if args.quick else 100)
     if args.quick:
         args.budget = args.budget or [str(QUICK_BUDGET)]
@@ -470,7 +469,6 @@ def main() -> int:
     args.eval_episodes = per_game(args.eval_episodes, args.games, {g: GAMES[g].eval_episodes for g in GAMES}, int)
 
     results: dict[str, Any] = {}
-    args.seeds = seeds
     settings = {k: getattr(args, k) for k in ("games", "seeds", "eval_episodes", "confirm_episodes",
                                                "sb3_timesteps_scale", "torch_threads")}  # fmt: skip
     settings.update(clock="seconds of training, evaluation time included (both sides)",
@@ -481,7 +479,7 @@ def main() -> int:
             with open(args.json, "w") as f:
                 json.dump({"settings": settings, "games": results}, f, indent=2)
 
-    print(f"seeds {', '.join(map(str, seeds))} per game and side; evaluations of greedy episodes as below; "
+    print(f"seeds {', '.join(map(str, args.seeds))} per game and side; evaluations of greedy episodes as below; "
           f"confirmation {args.confirm_episodes} episodes; clock: training seconds, evaluation included")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(args.runs_dir) / time.strftime("control_vs_sb3-%Y%m%d-%H%M%S") if args.runs_dir else Path(tmp)
@@ -496,7 +494,7 @@ def main() -> int:
                   f"{'train s':>7}  {'wall s':>7}  {'steps/s':>8}  {'eval100':>8}  stop")  # fmt: skip
             res = results[game] = {"target": g.target, "budget": budget, "eval_every": every, "zoo_entry": entry_name,
                                    "zoo_hyperparams": entry, "runs": {"ours": [], "sb3": []}}  # fmt: skip
-            for seed in seeds:
+            for seed in args.seeds:
                 for side, go in (("ours", run_ours_side), ("sb3", run_sb3_side)):
                     folder = base / game / side / f"seed{seed}"
                     folder.mkdir(parents=True, exist_ok=False)

@@ -341,9 +341,6 @@ class MasterAgent:
                         item = self.results.get(timeout=0.1)
                     except queue.Empty:
                         item = None
-                    if signals.code is not None and reason is None:
-                        reason, interrupt_code = "interrupted", signals.code
-                        print(STOPPING_MESSAGE, file=sys.stderr, flush=True)
                     now = time.perf_counter()
                     seconds = seconds_before + now - start
                     if isinstance(item, WorkerFailure) and not self._recover(item):
@@ -363,6 +360,9 @@ class MasterAgent:
                             weights, normalization = self.global_model.get_weights(), self._normalization()
                         self.evaluator.submit(weights, normalization, self.counter.value, seconds, tally.episodes)
                         next_eval = self._next_evaluation(self.counter.value)
+                    if reason is None and signals.code is not None:  # Ctrl-C / SIGTERM since the last pass
+                        reason, interrupt_code = "interrupted", signals.code
+                        print(STOPPING_MESSAGE, file=sys.stderr, flush=True)
                     reason = reason or tally.stop_reason(self.counter.value, seconds)
                     if observe is not None and now >= next_observe and reason is None:
                         if observe(seconds, self.counter.value, tally.average):
