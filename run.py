@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         show,
     )
     from master_agent.settings import FRACTION, POSITIVE_FLOAT, POSITIVE_INT
-    from tuning.space import DEFAULT_TUNE_PARAMS, SEARCH_SPACE, TUNE_TRIAL_SECONDS, TUNE_TRIALS
+    from tuning.space import DEFAULT_TUNE_PARAMS, SEARCH_SPACE, TUNE_TRIAL_SECONDS, TUNE_TRIAL_SEEDS, TUNE_TRIALS
     from worker import Hyperparams
     from worker.hyperparams import ACTION_BOUNDS_CHOICES, CONV_ACTIVATION_CHOICES, LOG_STD_CHOICES, SCHEDULE_CHOICES
 
@@ -331,6 +331,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"seconds of training per trial (default: {TUNE_TRIAL_SECONDS:g})",
     )
     search.add_argument(
+        "--trial-seeds",
+        type=POSITIVE_INT.parse,
+        help=f"runs per trial, each on its own seed; a trial's value is their mean (default: {TUNE_TRIAL_SEEDS})",
+    )
+    search.add_argument(
         "--tune-params",
         metavar="NAME,NAME",
         help=f"settings to search, comma-separated, from: {', '.join(SEARCH_SPACE)} "
@@ -452,7 +457,7 @@ def tune(args: argparse.Namespace) -> int:
     import importlib.util
 
     from master_agent.launch import SETTINGS
-    from tuning.space import TUNE_TRIAL_SECONDS, TUNE_TRIALS
+    from tuning.space import TUNE_TRIAL_SECONDS, TUNE_TRIAL_SEEDS, TUNE_TRIALS
 
     if importlib.util.find_spec("optuna") is None:
         raise UsageError("--tune needs Optuna, which is not installed: pip install -r requirements-tune.txt")
@@ -465,6 +470,7 @@ def tune(args: argparse.Namespace) -> int:
         args.game,
         trials=args.trials or TUNE_TRIALS,
         trial_seconds=args.trial_seconds or TUNE_TRIAL_SECONDS,
+        trial_seeds=args.trial_seeds or TUNE_TRIAL_SEEDS,
         params=params,
         study_dir=args.study_dir,
         config_file=args.config,
@@ -566,6 +572,7 @@ def check_eval_flags(args: argparse.Namespace) -> None:
         for f, v in (
             ("--trials", args.trials),
             ("--trial-seconds", args.trial_seconds),
+            ("--trial-seeds", args.trial_seeds),
             ("--tune-params", args.tune_params),
             ("--study-dir", args.study_dir),
         )

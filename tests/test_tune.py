@@ -56,6 +56,33 @@ def test_a_study_runs_trials_continues_and_its_best_settings_train(tmp_path):
     assert (config["learning_rate"], config["hyperparams"]["gamma"]) == (best["lr"], best["gamma"])
 
 
+def trial_values(study_dir) -> list[float]:
+    with sqlite3.connect(study_dir / "study.db") as db:
+        return [value for (value,) in db.execute("SELECT value FROM trial_values ORDER BY trial_id")]
+
+
+def test_a_trial_of_several_seeds_is_worth_the_mean_of_their_runs(tmp_path):
+    from rundir import read_episodes
+
+    runs = tmp_path / "runs"
+    study_dir = runs / "tune-CartPole-v1"
+    args = ["--tune", "--game", "CartPole-v1", *TRIAL, "--runs-dir", runs]
+    result = run_cli([*args, "--trials", "1", "--trial-seeds", "2"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    trials = run_dirs(study_dir / "trials")
+    seeds = [json.loads((run / "config.json").read_text())["config"]["seed"] for run in trials]
+    assert sorted(seeds) == [0, 1]  # trial 0's two runs, each on its own seed
+    last_100_means = [read_episodes(run)["return"][-100:].mean() for run in trials]
+    (value,) = trial_values(study_dir)
+    assert value == pytest.approx(sum(last_100_means) / 2, abs=0.01)  # episodes.csv keeps 3 decimals
+
+    # Values judged over 2 seeds do not compare with values over 1: a continued study must keep its trials' shape.
+    other = run_cli([*args, "--trials", "2", "--trial-seeds", "1"], cwd=tmp_path)
+    assert other.returncode != 0
+    assert other.stderr.strip().splitlines()[-1].startswith("error: --trial-seeds 1: the study in")
+    assert trial_states(study_dir) == ["COMPLETE"]  # nothing run, nothing lost
+
+
 def test_ctrl_c_stops_the_study_keeping_the_finished_trials(tmp_path):
     runs = tmp_path / "runs"
     study_dir = runs / "tune-CartPole-v1"

@@ -7,8 +7,10 @@ window's mean as trials go, the study kept in SQLite so that running `--tune` ag
         best.yaml                  the best settings so far, a `--config` file (written after every trial)
 
 A trial trains for `--trial-seconds` with its sampled settings over the game's own (preset or defaults); its
-value is the mean return of its last 100 episodes when time is up. The first trial of a new study plays the
-settings the game would train with anyway, so the table shows what the search found beside them.
+value is the mean return of its last 100 episodes when time is up. With `--trial-seeds K` a trial trains K runs,
+one after another on seeds of their own, and its value is the mean of theirs: one seed's result is noisy enough
+that a setting which got lucky once can win a search (README, "Hyperparameter search"). The first trial of a new
+study plays the settings the game would train with anyway, so the table shows what the search found beside them.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ class Study:
         trial_seconds: float,
         base: dict[str, Any],
         preset: bool = True,
+        trial_seeds: int = 1,
     ) -> None:
         """`make_config(game, preset=..., **settings)` and `train(config, observe)` are the API's; `base`: the
         settings every trial shares (a --config file's, then the command line's flags), over the game's preset
@@ -71,7 +74,7 @@ class Study:
         self.optuna = optuna
         self.make_config, self.train = make_config, train
         self.game, self.study_dir, self.params = game, study_dir, params
-        self.trial_seconds, self.base, self.preset = trial_seconds, base, preset
+        self.trial_seconds, self.base, self.preset, self.trial_seeds = trial_seconds, base, preset, trial_seeds
         self.interrupted = False  # Ctrl-C stopped it
         study_dir.mkdir(parents=True, exist_ok=True)
         self.study = optuna.create_study(
@@ -83,11 +86,26 @@ class Study:
             # same point: the first seconds of any setting look alike.
             pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=REPORTS_PER_TRIAL // 3),
         )
+        self._check_same_trials()
         # Seeded by the trials already there: a continued study must not draw the same first samples again.
         self.study.sampler = optuna.samplers.TPESampler(seed=(base.get("seed") or 0) + len(self.study.trials))
         if not self.study.trials:  # a new study: its first trial is what the game trains with today
             baseline = self.make_config(game, preset=preset, **base)
             self.study.enqueue_trial({name: current_value(baseline, name) for name in params})
+
+    def _check_same_trials(self) -> None:
+        """A continued study's trials must be judged as its first ones were: the same time and seeds per trial."""
+        shape = {"trial_seconds": self.trial_seconds, "trial_seeds": self.trial_seeds}
+        recorded = self.study.user_attrs
+        for name, value in shape.items():
+            if name in recorded and recorded[name] != value:
+                flag = "--" + name.replace("_", "-")
+                raise SettingsError(
+                    f"{flag} {value:g}: the study in {self.study_dir} ran its trials with {flag} "
+                    f"{recorded[name]:g}; give the same, or another --study-dir"
+                )
+        for name, value in shape.items():
+            self.study.set_user_attr(name, value)
 
     def run(self, trials: int) -> None:
         """Run trials until the study has `trials` finished ones (a continued study counts those it has); Ctrl-C
@@ -119,27 +137,46 @@ class Study:
         elif result.final_average is None:  # not one episode finished: nothing to judge it by
             self.study.tell(trial, state=TrialState.FAIL)
         else:
-            self.study.tell(trial, result.final_average)
+            self.study.tell(trial, result.final_average)  # the mean over the trial's seeds
         self.write_best()
         return True
 
     def _train_trial(self, trial):
-        """Train one trial's run, telling the pruner its training mean as it goes; its TrainResult."""
+        """Train one trial's runs (one per seed), telling the pruner the trial's mean as it goes: a TrainResult
+        whose `final_average` is the mean over the seeds (the last run's result where one stopped short)."""
         sampled = {name: SEARCH_SPACE[name].suggest(trial, name) for name in self.params}
-        settings = {
-            **self.base,
-            **sampled,
-            "seed": (self.base.get("seed") or 0) + trial.number,
-            "max_seconds": self.trial_seconds,
-            "runs_dir": str(self.study_dir / TRIALS_DIR),
-        }
         print(f"\ntrial {trial.number}: {describe(sampled)}", flush=True)
-        try:
-            config = self.make_config(self.game, preset=self.preset, **settings)
-        except SettingsError as exc:  # settings that do not go together (e.g. normalization with a TF port)
-            print(f"trial {trial.number}: skipped, {exc}", flush=True)
-            return Skipped()
-        config = dataclasses.replace(config, target_reward=None)  # a trial runs its time: values compare
+        finals: list[float] = []  # each finished seed's last-100 mean
+        run_dirs: list[str] = []
+        for index in range(self.trial_seeds):
+            seed = (self.base.get("seed") or 0) + trial.number * self.trial_seeds + index
+            settings = {
+                **self.base,
+                **sampled,
+                "seed": seed,
+                "max_seconds": self.trial_seconds,
+                "runs_dir": str(self.study_dir / TRIALS_DIR),
+            }
+            try:
+                config = self.make_config(self.game, preset=self.preset, **settings)
+            except SettingsError as exc:  # settings that do not go together (e.g. normalization with a TF port)
+                print(f"trial {trial.number}: skipped, {exc}", flush=True)
+                return Skipped()
+            config = dataclasses.replace(config, target_reward=None)  # a trial runs its time: values compare
+            if self.trial_seeds > 1:
+                print(f"trial {trial.number}, seed {seed} ({index + 1} of {self.trial_seeds})", flush=True)
+            result = self.train(config, self._observer(trial, index, finals))
+            run_dirs.append(str(result.run_dir))
+            trial.set_user_attr("run_dirs", run_dirs)
+            if result.reason in ("interrupted", "stopped_by_caller") or result.final_average is None:
+                return result
+            finals.append(result.final_average)
+        return dataclasses.replace(result, final_average=sum(finals) / len(finals))
+
+    def _observer(self, trial, index: int, finals: list[float]) -> Callable[[float, int, float | None], bool]:
+        """What the run of a trial's `index`-th seed calls about once a second: reports the trial's mean so far
+        (the seeds done and this run's current mean) at report number `index * REPORTS_PER_TRIAL + n`, so that
+        every trial is compared with the others at the same point, and says whether the pruner stops it."""
         every = self.trial_seconds / REPORTS_PER_TRIAL
         next_report = [every]
 
@@ -147,13 +184,11 @@ class Study:
             if average is None or seconds < next_report[0]:
                 return False
             report = int(seconds / every)
-            trial.report(average, report)
+            trial.report((sum(finals) + average) / (len(finals) + 1), index * REPORTS_PER_TRIAL + report)
             next_report[0] = (report + 1) * every
             return trial.should_prune()
 
-        result = self.train(config, observe)
-        trial.set_user_attr("run_dir", str(result.run_dir))
-        return result
+        return observe
 
     def finished(self) -> int:
         """Trials that ran to an end (complete, pruned, or failed on their own), not those Ctrl-C cut short."""
@@ -184,8 +219,9 @@ class Study:
             return None
         comment = [
             f"Best of {self.finished()} trials of `run.py --tune --game {self.game}` ({self.trial_seconds:g} s each):",
-            f"trial {best.number}: mean of its last 100 episodes {best.value:.1f} after {self.trial_seconds:g} s.",
-            f"Run directory: {best.user_attrs.get('run_dir', '?')}",
+            f"trial {best.number}: mean of its last 100 episodes {best.value:.1f} after {self.trial_seconds:g} s"
+            + (f" (the mean of {self.trial_seeds} seeds)." if self.trial_seeds > 1 else "."),
+            f"Run directories: {', '.join(best.user_attrs.get('run_dirs') or [best.user_attrs.get('run_dir', '?')])}",
             f"Train with it: python run.py --config {self.study_dir / BEST_FILE}",
         ]
         shared = {k: v for k, v in self.base.items() if k not in ("seed", "runs_dir", "max_seconds")}
@@ -219,11 +255,12 @@ def tune(
     study_dir: str | Path | None = None,
     config_file: str | Path | None = None,
     preset: bool = True,
+    trial_seeds: int = 1,
     **settings: Any,
 ) -> Study:
-    """Search `params` (DEFAULT_TUNE_PARAMS) for `game` with `trials` trials of `trial_seconds` each; prints the
-    table of trials and writes best.yaml. Every trial shares `settings` (None: not given) over `config_file`'s
-    (which may name the game) over the game's preset (unless `preset` is False)."""
+    """Search `params` (DEFAULT_TUNE_PARAMS) for `game` with `trials` trials of `trial_seeds` runs of
+    `trial_seconds` each; prints the table of trials and writes best.yaml. Every trial shares `settings` (None: not
+    given) over `config_file`'s (which may name the game) over the game's preset (unless `preset` is False)."""
     import a3c
     from master_agent.launch import resolve_game_id
     from master_agent.presets import GAME_KEY, read_settings_file
@@ -241,7 +278,7 @@ def tune(
     base = {k: v for k, v in {**base, **given}.items() if k not in params}
     runs_dir = base.get("runs_dir", "runs")
     where = Path(study_dir) if study_dir else study_dir_for(resolve_game_id(game), runs_dir)
-    study = Study(a3c.make_config, a3c.train, game, where, params, trial_seconds, base, preset)
+    study = Study(a3c.make_config, a3c.train, game, where, params, trial_seconds, base, preset, trial_seeds)
     try:
         study.run(trials)
     finally:

@@ -7,6 +7,7 @@ from typing import Any
 
 TUNE_TRIALS = 20  # --trials
 TUNE_TRIAL_SECONDS = 60.0  # --trial-seconds
+TUNE_TRIAL_SEEDS = 1  # --trial-seeds: runs per trial, each on its own seed; the trial's value is their mean
 
 
 @dataclass(frozen=True)
