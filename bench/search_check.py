@@ -6,7 +6,8 @@ STUDY_DIR is a `run.py --tune` study (its best.yaml and the trials' run director
 each in its own process and each for the study's trial time (the `max_seconds` its trials ran):
     defaults:  python run.py --game G --seed s --max-seconds S --target-reward 1e9
     searched:  python run.py --config STUDY_DIR/best.yaml --seed s --max-seconds S --target-reward 1e9
-("defaults" is what `--game G` trains with: its preset where it has one.) Neither stops early, as no trial did.
+("defaults" is what `--game G` trains with: its preset where it has one; both sides add --no-preset when the
+study ran with it.) Neither stops early, as no trial did.
 Each run is judged as the search judged its trials, by the mean return of its last 100 training episodes, and
 also by --eval-episodes greedy episodes of its final policy on other seeds (`run.py --eval RUN --greedy`).
 The table shows both per seed; the searched settings beat the defaults when their mean over the seeds is higher.
@@ -25,7 +26,7 @@ from _common import eval_ours, run_ours_in
 
 from master_agent.presets import GAME_KEY, read_settings_file
 from rundir import read_config, read_episodes
-from tuning.search import BEST_FILE, TRIALS_DIR
+from tuning.search import BEST_FILE, TRIALS_DIR, recorded_trials
 
 FRESH_SEEDS = (100, 101, 102, 103, 104)  # a search's trials use seeds 0, 1, 2, ...: trials x --trial-seeds of them
 EVAL_SEED_OFFSET = 10_000  # the greedy episodes play other games than training did
@@ -33,13 +34,17 @@ NO_TARGET = "1e9"  # a trial runs its whole time: so do these runs
 WINDOW = 100  # the episodes a trial's value averages (the training window)
 
 
-def study_settings(study_dir: Path) -> tuple[str, float]:
-    """(game, seconds per trial) of a study: the game from best.yaml, the time from its trials' run directories."""
+def study_settings(study_dir: Path) -> tuple[str, float, bool]:
+    """(game, seconds per trial, whether the trials ran over the game's preset) of a study: the game from best.yaml,
+    the rest from the study's storage (or, for a study made before it kept them, its trials' run directories)."""
     best = read_settings_file(study_dir / BEST_FILE)
+    recorded = recorded_trials(study_dir)
     seconds = {read_config(run)["config"]["max_seconds"] for run in (study_dir / TRIALS_DIR).glob("*-*")}
+    if "trial_seconds" in recorded:
+        seconds = {recorded["trial_seconds"]}
     if len(seconds) != 1:
         raise SystemExit(f"error: {study_dir}: expected trials of one length, found {sorted(seconds)}")
-    return best[GAME_KEY], seconds.pop()
+    return best[GAME_KEY], seconds.pop(), recorded.get("preset", True)
 
 
 def last_window_mean(run_dir: Path) -> float:
@@ -67,12 +72,13 @@ def main() -> None:
     parser.add_argument("--json", metavar="OUT", help="write every run's results here (rewritten after each)")
     args = parser.parse_args()
 
-    game, seconds = study_settings(args.study_dir)
-    sides = {
-        "defaults": ["--game", game, "--max-seconds", str(seconds)],
-        "searched": ["--config", str(args.study_dir / BEST_FILE), "--max-seconds", str(seconds)],
-    }
-    print(f"{game}: {len(args.seeds)} fresh seeds, {seconds:g} s a run, the search's {args.study_dir / BEST_FILE}")
+    game, seconds, preset = study_settings(args.study_dir)
+    base = ["--max-seconds", str(seconds)] + ([] if preset else ["--no-preset"])
+    sides = {"defaults": ["--game", game, *base], "searched": ["--config", str(args.study_dir / BEST_FILE), *base]}
+    print(
+        f"{game}: {len(args.seeds)} fresh seeds, {seconds:g} s a run, the search's {args.study_dir / BEST_FILE}"
+        + ("" if preset else " (the study ran with --no-preset: so do both sides)")
+    )
     results: dict[str, dict[int, dict]] = {side: {} for side in sides}
     with tempfile.TemporaryDirectory() as tmp:
         root = args.runs_dir or Path(tmp)

@@ -83,6 +83,27 @@ def test_a_trial_of_several_seeds_is_worth_the_mean_of_their_runs(tmp_path):
     assert trial_states(study_dir) == ["COMPLETE"]  # nothing run, nothing lost
 
 
+def test_a_study_over_the_kinds_defaults_says_so_and_is_continued_only_so(tmp_path):
+    from tuning.search import recorded_trials
+
+    runs = tmp_path / "runs"
+    study_dir = runs / "tune-CartPole-v1"
+    args = ["--tune", "--game", "CartPole-v1", *TRIAL, "--runs-dir", runs]
+    result = run_cli([*args, "--trials", "1", "--no-preset"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert recorded_trials(study_dir)["preset"] is False  # bench/search_check.py plays both sides so
+    # best.yaml would train over the game's preset with --config alone: it says how it was found.
+    assert f"--config {study_dir / 'best.yaml'} --no-preset" in (study_dir / "best.yaml").read_text()
+    assert f"--config {study_dir / 'best.yaml'} --no-preset" in result.stdout
+
+    over_preset = run_cli([*args, "--trials", "2"], cwd=tmp_path)
+    assert over_preset.returncode != 0
+    assert over_preset.stderr.strip().splitlines()[-1] == (
+        f"error: the study in {study_dir} ran its trials with --no-preset: give it again, or another --study-dir"
+    )
+    assert trial_states(study_dir) == ["COMPLETE"]
+
+
 def test_ctrl_c_stops_the_study_keeping_the_finished_trials(tmp_path):
     runs = tmp_path / "runs"
     study_dir = runs / "tune-CartPole-v1"

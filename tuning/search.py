@@ -31,6 +31,7 @@ from tuning.space import DEFAULT_TUNE_PARAMS, SEARCH_SPACE
 STUDY_FILE = "study.db"
 TRIALS_DIR = "trials"
 BEST_FILE = "best.yaml"
+NO_PRESET = " --no-preset"  # how best.yaml of a study over the kind's defaults is trained
 REPORTS_PER_TRIAL = 20  # how many times a trial tells the pruner its mean (the median is taken per report)
 
 
@@ -41,6 +42,19 @@ def check_tune_params(names: list[str]) -> list[str]:
             f"--tune-params: unknown setting '{unknown[0]}'" if unknown else "--tune-params: name at least one setting"
         ) from None
     return names
+
+
+def storage_url(study_dir: Path) -> str:
+    return f"sqlite:///{(Path(study_dir) / STUDY_FILE).resolve()}"
+
+
+def recorded_trials(study_dir: Path) -> dict[str, Any]:
+    """What a study on disk says of its trials: `trial_seconds`, `trial_seeds` and `preset` (whether they ran over
+    the game's preset); a study made before one was kept lacks it."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return dict(optuna.load_study(study_name=None, storage=storage_url(study_dir)).user_attrs)
 
 
 def current_value(config: RunConfig, name: str) -> Any:
@@ -78,7 +92,7 @@ class Study:
         self.interrupted = False  # Ctrl-C stopped it
         study_dir.mkdir(parents=True, exist_ok=True)
         self.study = optuna.create_study(
-            storage=f"sqlite:///{(study_dir / STUDY_FILE).resolve()}",
+            storage=storage_url(study_dir),
             study_name=game,
             load_if_exists=True,
             direction="maximize",
@@ -94,16 +108,24 @@ class Study:
             self.study.enqueue_trial({name: current_value(baseline, name) for name in params})
 
     def _check_same_trials(self) -> None:
-        """A continued study's trials must be judged as its first ones were: the same time and seeds per trial."""
-        shape = {"trial_seconds": self.trial_seconds, "trial_seeds": self.trial_seeds}
+        """A continued study's trials must be judged as its first ones were: the same time and seeds per trial, over
+        the same base (the game's preset, or the kind's defaults with --no-preset)."""
+        shape = {"trial_seconds": self.trial_seconds, "trial_seeds": self.trial_seeds, "preset": self.preset}
         recorded = self.study.user_attrs
         for name, value in shape.items():
-            if name in recorded and recorded[name] != value:
-                flag = "--" + name.replace("_", "-")
+            if name not in recorded or recorded[name] == value:
+                continue
+            where = f"the study in {self.study_dir} ran its trials"
+            if name == "preset":
                 raise SettingsError(
-                    f"{flag} {value:g}: the study in {self.study_dir} ran its trials with {flag} "
-                    f"{recorded[name]:g}; give the same, or another --study-dir"
+                    f"{where} over the game's preset: drop --no-preset, or give another --study-dir"
+                    if recorded[name]
+                    else f"{where} with --no-preset: give it again, or another --study-dir"
                 )
+            flag = "--" + name.replace("_", "-")
+            raise SettingsError(
+                f"{flag} {value:g}: {where} with {flag} {recorded[name]:g}; give the same, or another --study-dir"
+            )
         for name, value in shape.items():
             self.study.set_user_attr(name, value)
 
@@ -222,8 +244,10 @@ class Study:
             f"trial {best.number}: mean of its last 100 episodes {best.value:.1f} after {self.trial_seconds:g} s"
             + (f" (the mean of {self.trial_seeds} seeds)." if self.trial_seeds > 1 else "."),
             f"Run directories: {', '.join(best.user_attrs.get('run_dirs') or [best.user_attrs.get('run_dir', '?')])}",
-            f"Train with it: python run.py --config {self.study_dir / BEST_FILE}",
+            f"Train with it: python run.py --config {self.study_dir / BEST_FILE}" + ("" if self.preset else NO_PRESET),
         ]
+        if not self.preset:
+            comment.append("(the trials ran over the kind's defaults, not the game's preset: --no-preset)")
         shared = {k: v for k, v in self.base.items() if k not in ("seed", "runs_dir", "max_seconds")}
         settings = {"game": self.game, **shared, **best.params}
         return write_preset(self.study_dir / BEST_FILE, settings, comment)
@@ -285,7 +309,8 @@ def tune(
         print("\n" + study.table(), flush=True)
         best = study.write_best()
         if best is not None:
-            print(f"best settings: {best} (python run.py --config {best})", flush=True)
+            how = f"python run.py --config {best}" + ("" if study.preset else NO_PRESET)
+            print(f"best settings: {best} ({how})", flush=True)
         else:
             print("no trial finished", file=sys.stderr)
     return study
