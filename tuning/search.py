@@ -96,9 +96,11 @@ class Study:
             study_name=game,
             load_if_exists=True,
             direction="maximize",
-            # A trial is judged from a third of its time on, against the median of the trials before it at the
-            # same point: the first seconds of any setting look alike.
-            pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=REPORTS_PER_TRIAL // 3),
+            # A trial is judged from half its time on, against the median of the trials before it at the same
+            # point: the first seconds of any setting look alike. From a third on, a Pendulum-v1 search (50 s
+            # trials) pruned 12 of 20 while every trial was still near the random score, among them four of the
+            # seven at gamma 0.9, the one gamma that learns Pendulum.
+            pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=REPORTS_PER_TRIAL // 2),
         )
         self._check_same_trials()
         # Seeded by the trials already there: a continued study must not draw the same first samples again.
