@@ -273,6 +273,12 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default: {describe_per_kind('layer_norm')})",
     )
     train.add_argument(
+        "--terminal-on-life-loss",
+        action=argparse.BooleanOptionalAction,
+        help="Atari: a lost life ends the return the loss bootstraps, as the game's end does (training only: the game "
+        f"and its logged score go on) (default: {hp_default('terminal_on_life_loss')})",
+    )
+    train.add_argument(
         "--eval-every",
         type=rule("eval_every"),
         help="every N environment steps, play greedy episodes with a snapshot of the weights (eval.csv; the best "
@@ -411,6 +417,7 @@ TRAINING_ONLY = (
     "action_bounds",
     "conv_activation",
     "layer_norm",
+    "terminal_on_life_loss",
     "normalize_obs",
     "normalize_reward",
 )

@@ -106,12 +106,14 @@ def make_config(
 
     max_steps = pick(given["max_steps"], defaults.max_steps)
     check_schedules(given, max_steps)
+    if given["terminal_on_life_loss"] and not spec.is_atari:
+        raise SettingsError(f"--terminal-on-life-loss applies only to Atari games, which have lives; {game} has none")
 
     hp_given = {
         name: given[name]
         for name in ("gamma", "entropy_beta", "value_coef", "gae_lambda", "max_grad_norm", "log_std", "action_bounds",
                      "conv_activation", "layer_norm", "normalize_obs", "normalize_reward", "entropy_schedule",
-                     "entropy_beta_final")
+                     "entropy_beta_final", "terminal_on_life_loss")
     }  # fmt: skip
     run_given = {
         name: given[name]

@@ -279,7 +279,8 @@ class MasterAgent:
             + (f" (linear to {hp.entropy_beta_final:g})" if self.schedules.entropy_linear else "")
             + f", value coef {hp.value_coef:g}, grad clip {hp.max_grad_norm:g}"
             + (f", GAE lambda {hp.gae_lambda:g}" if hp.gae_lambda != 1.0 else "")
-            + (", rewards clipped for the loss" if hp.clip_rewards else ""),
+            + (", rewards clipped for the loss" if hp.clip_rewards else "")
+            + (", a lost life ends the return" if hp.terminal_on_life_loss else ""),
             "settings": describe_sources(cfg.settings_from),
             "policy": repr(self.global_model.distribution)
             + "".join(

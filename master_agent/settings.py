@@ -120,6 +120,7 @@ RULES: dict[str, Rule] = {
     "action_bounds": choice(ACTION_BOUNDS_CHOICES),
     "conv_activation": choice(CONV_ACTIVATION_CHOICES),
     "layer_norm": FLAG,
+    "terminal_on_life_loss": FLAG,
     "eval_every": NON_NEGATIVE_INT,
     "eval_episodes": POSITIVE_INT,
     "target_on": choice(TARGET_ON),

@@ -188,6 +188,7 @@ def test_space_invaders_cnn_lstm_run_writes_real_scores(tmp_path):
 def test_breakout_feed_forward_cnn_run(tmp_path):
     runs = tmp_path / "runs"
     flags = ["--workers", "1", "--envs-per-worker", "2", "--max-episodes", "2", "--conv-activation", "elu"]
+    flags += ["--terminal-on-life-loss"]  # ale-py's vector env reports the lives it needs
     result = run_cli(["--game", "Breakout", *flags, "--runs-dir", runs], cwd=tmp_path, timeout=600)
     assert result.returncode == 0, result.stderr
     (run_dir,) = run_dirs(runs)
@@ -199,6 +200,7 @@ def test_breakout_feed_forward_cnn_run(tmp_path):
     assert config["network"] == "CNNActorCritic" and config["observation_shape"] == [4, 84, 84]
     assert config["config"]["hyperparams"]["conv_activation"] == "elu"
     assert config["config"]["hyperparams"]["layer_norm"] is True  # the default for image networks
+    assert config["config"]["hyperparams"]["terminal_on_life_loss"] is True
     import a3c
 
     model = a3c.load_agent(run_dir).model  # what --eval and --export rebuild
@@ -211,3 +213,38 @@ def test_cnn_lstm_on_a_vector_game_is_a_usage_error(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and "--cnn-lstm" in lines[0]
     assert not (tmp_path / "runs").exists()
+
+
+class LivesImageEnv(ShortImageEnv):
+    """A game of 3 lives that loses one every 2 steps (reward 1 a step): game over after 6 steps."""
+
+    def reset(self, *, seed=None, options=None):
+        obs, _ = super().reset(seed=seed)
+        return obs, {"lives": 3}
+
+    def step(self, action):
+        self.t += 1
+        lives = 3 - self.t // 2
+        return np.full((84, 84), 40 * self.t, np.uint8), 1.0, lives == 0, False, {"lives": lives}
+
+
+@pytest.mark.parametrize("terminal_on_life_loss", [False, True])
+def test_a_lost_life_ends_the_return_only_when_asked_and_the_game_goes_on(terminal_on_life_loss):
+    from worker.core import n_step_returns
+
+    env = SyncVectorEnv([LivesImageEnv], autoreset_mode=AutoresetMode.NEXT_STEP)
+    hp = Hyperparams(t_max=7, envs_per_worker=1, gamma=0.5, terminal_on_life_loss=terminal_on_life_loss)
+    optimizer = SharedOptimizer(build_model("cnn_lstm", (84, 84), Categorical(3), name="global"), 1e-4)
+    core = WorkerCore(build_model("cnn_lstm", (84, 84), Categorical(3), name="local"), optimizer.variables, env, hp, 0)
+    episodes, steps = core.collect()  # steps 1-6 of the game (lives 3, 2, 2, 1, 1, 0), then a reset step
+
+    ro = core.rollout
+    assert [e.episode_return for e in episodes] == [6.0] and steps == 6  # the logged game is the whole game
+    lost = [False, True, False, True, False, True, False] if terminal_on_life_loss else [False] * 5 + [True, False]
+    assert ro.terminated[:, 0].tolist() == lost
+    assert ro.starts[:, 0].tolist() == [True] + [False] * 6  # the LSTM state would carry on over a lost life
+    returns = n_step_returns(ro.rewards, ro.terminated, ro.truncated, ro.final_values, np.zeros(1), hp.gamma)
+    # With the cut: 1 + 0.5 * 1 at steps 1, 3 and 5 (a life ends at 2, 4 and 6); without: 1 + 0.5 + ... + 0.5^5.
+    expected = 1.5 if terminal_on_life_loss else 1.96875
+    assert returns.numpy()[0, 0] == pytest.approx(expected)
+    env.close()

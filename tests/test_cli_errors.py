@@ -60,6 +60,10 @@ CASES = {
         ["--game", "CartPole-v1", "--t-max", "100000000", "--workers", "2", "--runs-dir", "RUNS"],
         "GiB of memory; this machine has",
     ),
+    "life-loss-without-lives": (
+        ["--game", "CartPole-v1", "--terminal-on-life-loss", "--runs-dir", "RUNS"],
+        "--terminal-on-life-loss applies only to Atari games, which have lives; CartPole-v1 has none",
+    ),
     "t-max-beyond-memory-atari": (
         ["--game", "Pong", "--no-cnn-lstm", "--t-max", "10000000", "--workers", "2", "--runs-dir", "RUNS"],
         "x 28,240 bytes a step would need",

@@ -17,10 +17,18 @@ pytest.importorskip("optuna")
 TRIAL = ["--trial-seconds", "2", "--workers", "1", "--tune-params", "lr,gamma"]
 
 
-def trial_states(study_dir) -> list[str]:
-    """Each trial's state as Optuna's SQLite storage holds it, in trial order."""
+def stored(study_dir, query: str) -> list:
+    """One column of Optuna's SQLite storage, read directly: what is on disk, not what the API makes of it."""
     with sqlite3.connect(study_dir / "study.db") as db:
-        return [state for (state,) in db.execute("SELECT state FROM trials ORDER BY number")]
+        return [value for (value,) in db.execute(query)]
+
+
+def trial_states(study_dir) -> list[str]:
+    return stored(study_dir, "SELECT state FROM trials ORDER BY number")
+
+
+def trial_values(study_dir) -> list[float]:
+    return stored(study_dir, "SELECT value FROM trial_values ORDER BY trial_id")
 
 
 def test_a_study_runs_trials_continues_and_its_best_settings_train(tmp_path):
@@ -54,11 +62,6 @@ def test_a_study_runs_trials_continues_and_its_best_settings_train(tmp_path):
     (run_dir,) = run_dirs(tmp_path / "mine")
     config = json.loads((run_dir / "config.json").read_text())["config"]
     assert (config["learning_rate"], config["hyperparams"]["gamma"]) == (best["lr"], best["gamma"])
-
-
-def trial_values(study_dir) -> list[float]:
-    with sqlite3.connect(study_dir / "study.db") as db:
-        return [value for (value,) in db.execute("SELECT value FROM trial_values ORDER BY trial_id")]
 
 
 def test_a_trial_of_several_seeds_is_worth_the_mean_of_their_runs(tmp_path):

@@ -124,6 +124,7 @@ class WorkerCore:
         self.next_starts = np.ones(self.num_envs, dtype=bool)
         self.episode_return = np.zeros(self.num_envs, dtype=np.float64)
         self.episode_length = np.zeros(self.num_envs, dtype=np.int64)
+        self.lives = np.zeros(self.num_envs, dtype=np.int64)  # 0: not known yet, so no life counts as lost
 
     def pull(self) -> None:
         """Copy the global weights into the local model (in-graph assigns, no NumPy round trip), and the shared
@@ -193,13 +194,13 @@ class WorkerCore:
             ro.obs[t] = obs
             ro.actions[t] = actions
             ro.valid[t] = ~self.prev_done
-            obs, rewards, terminated, truncated, _ = env.step(self.distribution.to_env_numpy(actions))
+            obs, rewards, terminated, truncated, info = env.step(self.distribution.to_env_numpy(actions))
             done = terminated | truncated
             loss_rewards = np.clip(rewards, -1.0, 1.0) if self.hp.clip_rewards else rewards
             if self.raw_returns is not None:  # the spread of these returns scales the rewards the loss sees
                 self.raw_returns[t] = self.returns.step(loss_rewards, done)
             ro.rewards[t] = norm.rewards(loss_rewards)
-            ro.terminated[t] = terminated
+            ro.terminated[t] = (terminated | self.lost_a_life(info)) if self.hp.terminal_on_life_loss else terminated
             ro.truncated[t] = truncated
             self.obs = obs.astype(self.obs_dtype, copy=False)
 
@@ -215,6 +216,14 @@ class WorkerCore:
         _, self.last_values, _ = self.actor(norm.observations(self.obs), self.state)
         ro.final_values[-1] = np.where(ro.truncated[-1], self.last_values, 0.0)
         return finished, int(ro.valid.sum())
+
+    def lost_a_life(self, info: dict) -> np.ndarray:
+        """Which environments lost a life this step (Atari's `lives` in the step's info). A new game after a reset
+        step starts with more lives, never fewer, so it is not a loss."""
+        lives = np.asarray(info["lives"], dtype=np.int64)
+        lost = lives < self.lives
+        self.lives = lives
+        return lost
 
 
 def use_xla(model: ActorCritic) -> bool:
