@@ -5,7 +5,11 @@ Every measured run gets its own process, so runs never share an interpreter, a t
 
 from __future__ import annotations
 
+import ast
+import hashlib
 import json
+import os
+import platform
 import re
 import subprocess
 import sys
@@ -17,6 +21,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+# What a training run executes: run.py, the packages it imports, the presets. A benchmark's --json records their
+# fingerprint, so that runs made in separate sittings are tabulated together (--merge) only when they measured
+# the same trainer.
+TRAINER_SOURCES = ("run.py", "a3c.py", "envs", "evaluate", "master_agent", "memory", "models", "presets", "rundir",
+                   "worker")  # fmt: skip
 
 # solved: CartPole-v1 | episodes 1,234 | steps 210,005 | 8.9 s | best avg100 476.3 | run runs/...
 SUMMARY = re.compile(
@@ -106,6 +116,66 @@ def run_worker(cmd: list[str]) -> tuple[float, dict[str, Any]]:
     if not lines:
         raise RuntimeError(f"{' '.join(cmd)} printed no JSON result:\n{out[-2000:]}")
     return wall, json.loads(lines[-1])
+
+
+def _meaning(path: Path) -> str:
+    """A source file as the interpreter sees it: Python without comments and docstrings, YAML as its data; so a
+    preset's comment updated with a new measurement, or a docstring fixed, leaves the fingerprint as it was."""
+    text = path.read_text()
+    if path.suffix == ".yaml":
+        import yaml
+
+        return json.dumps(yaml.safe_load(text), sort_keys=True)
+    tree = ast.parse(text)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        first = body[0] if isinstance(body, list) and body else None
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree)
+
+
+def trainer_fingerprint(root: Path = ROOT) -> str:
+    """A short hash of what `TRAINER_SOURCES` mean under `root` (their .py and .yaml files)."""
+    digest = hashlib.sha256()
+    for top in TRAINER_SOURCES:
+        path = root / top
+        if not path.exists():
+            continue
+        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.suffix in (".py", ".yaml"))
+        for f in files:
+            digest.update(f"{f.relative_to(root).as_posix()}\0{_meaning(f)}\0".encode())
+    return digest.hexdigest()[:16]
+
+
+def machine() -> str:
+    """The processor and its cores, for the record: timings from different machines are not one measurement."""
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} cores"
+
+
+def check_mergeable(parts: dict[str, dict[str, Any]]) -> None:
+    """Refuse --json files (path -> contents) that measured different trainers, or that ran one game's seed twice
+    (a seed run twice would count twice toward 'seeds reaching the target')."""
+    prints = {path: data["settings"].get("trainer") for path, data in parts.items()}
+    if len(set(prints.values())) != 1 or None in prints.values():
+        listed = ", ".join(f"{path}: {fp or 'not recorded'}" for path, fp in prints.items())
+        raise SystemExit(f"error: the files measured different trainer code (fingerprints {listed})")
+    seen: dict[tuple[str, int], str] = {}
+    for path, data in parts.items():
+        for game, res in data["games"].items():
+            runs = res["runs"] if isinstance(res["runs"], list) else res["runs"]["ours"]
+            for r in runs:
+                other = seen.setdefault((game, r["seed"]), path)
+                if other != path:
+                    raise SystemExit(f"error: {game} seed {r['seed']} is in both {other} and {path}")
 
 
 def torch_threads(requested: int | None) -> int:

@@ -55,7 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _common import eval_ours, run_ours_in, run_worker, torch_threads
+from _common import check_mergeable, eval_ours, machine, run_ours_in, run_worker, torch_threads, trainer_fingerprint
 
 
 @dataclass(frozen=True)
@@ -383,13 +383,16 @@ def table(results: dict[str, Any], confirm_episodes: int) -> str:
 
 
 def merge(paths: list[str]) -> tuple[dict[str, Any], int]:
-    """The games of several --json files, each game's runs pooled (a seed run twice counts twice) and summarized;
-    and the confirmation's episodes (the files must agree on it)."""
-    results: dict[str, Any] = {}
-    confirm: set[int] = set()
+    """The games of several --json files, each game's runs pooled and summarized; and the confirmation's episodes
+    (the files must agree on it, measure the same trainer and not repeat a game's seed: `check_mergeable`)."""
+    parts = {}
     for path in paths:
         with open(path) as f:
-            data = json.load(f)
+            parts[path] = json.load(f)
+    check_mergeable(parts)
+    results: dict[str, Any] = {}
+    confirm: set[int] = set()
+    for data in parts.values():
         confirm.add(data["settings"]["confirm_episodes"])
         for game, res in data["games"].items():
             pooled = results.setdefault(game, {**res, "runs": {"ours": [], "sb3": []}})
@@ -471,7 +474,8 @@ def main() -> int:
     results: dict[str, Any] = {}
     settings = {k: getattr(args, k) for k in ("games", "seeds", "eval_episodes", "confirm_episodes",
                                                "sb3_timesteps_scale", "torch_threads")}  # fmt: skip
-    settings.update(clock="seconds of training, evaluation time included (both sides)",
+    settings.update(trainer=trainer_fingerprint(), machine=machine(),
+                    clock="seconds of training, evaluation time included (both sides)",
                     confirm_seed=f"{CONFIRM_SEED_OFFSET} + seed", zoo_config=str(zoo_config()))  # fmt: skip
 
     def dump() -> None:

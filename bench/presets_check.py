@@ -1,7 +1,8 @@
 """The claim behind presets/: with its preset, every game that has one reaches its target on at least 4 of 5 seeds.
 
-    python bench/presets_check.py [--games G ...] [--seeds 5] [--budget [GAME=]SECONDS ...]
+    python bench/presets_check.py [--games G ...] [--seeds 5 | --seed-list S ...] [--budget [GAME=]SECONDS ...]
         [--eval-every [GAME=]STEPS ...] [--runs-dir DIR] [--json OUT]
+    python bench/presets_check.py --merge A.json B.json ...   # one table from seeds run in separate sittings
 
 Games: every presets/*.yaml (the file name is the game id with '/' written '-': ALE-SpaceInvaders-v5.yaml is
 ALE/SpaceInvaders-v5), or those given with --games. Targets, default budgets (seconds of training per run) and
@@ -36,6 +37,11 @@ weights were confirmed). Medians over seeds count a seed that does not reach the
 when that is the median). Env steps/s: env steps / seconds of training over the whole run (the final
 checkpoint's counters). Wall (JSON only): launch of run.py to its exit.
 
+An Atari game's five seeds take five hours or more, longer than one sitting: `--seed-list` runs some seeds, and
+`--merge` tabulates the --json files of several sittings as one table, provided they measured the same trainer
+(the fingerprint of run.py, the packages it imports and presets/, comments and docstrings aside, that each file
+records) and no game's seed twice. The machine each file ran on is shown beside the table.
+
 Needs gymnasium's box2d / mujoco extras for those games (requirements-control.txt) and ale-py for Atari.
 """
 
@@ -52,7 +58,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from _common import eval_ours, run_ours_in
+from _common import check_mergeable, eval_ours, machine, run_ours_in, trainer_fingerprint
 
 from envs.registry import ALE_ENTRY_POINT, GameError, game_id_of, has_tf_env
 from master_agent.config import RunConfig, defaults_for, field_default
@@ -299,10 +305,59 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def verdict(results: dict[str, Any]) -> str:
+    """Whether the claim holds: every game reaches its target on at least 4 of seeds 0-4."""
+    claim_seeds = list(range(CLAIM_SEEDS))
+    if not results or any(sorted(r["seed"] for r in res["runs"]) != claim_seeds for res in results.values()):
+        return f"(the claim, >= {CLAIM_REACHED} of {CLAIM_SEEDS} seeds a game, is judged on seeds 0-{CLAIM_SEEDS - 1})"
+    short = [game for game, res in results.items() if res["summary"]["reached"] < CLAIM_REACHED]
+    held = "holds" if not short else f"does not hold: {', '.join(short)}"
+    return f"claim (each game reaches its target on >= {CLAIM_REACHED} of {CLAIM_SEEDS} seeds): {held}"
+
+
+def merge(paths: list[str]) -> tuple[dict[str, Any], list[str]]:
+    """The games of several --json files, each game's seeds pooled in seed order and summarized; and the machines
+    they ran on."""
+    parts = {}
+    for path in paths:
+        try:
+            with open(path) as f:
+                parts[path] = json.load(f)
+        except (OSError, json.JSONDecodeError) as exc:
+            fail(f"--merge: cannot read {path}: {exc}")
+    check_mergeable(parts)
+    results: dict[str, Any] = {}
+    for data in parts.values():
+        for game, res in data["games"].items():
+            pooled = results.setdefault(game, {**res, "runs": []})
+            pooled["runs"] = sorted(pooled["runs"] + res["runs"], key=lambda r: r["seed"])
+    for res in results.values():
+        res["summary"] = summarize(res["runs"])
+    return results, sorted({d["settings"].get("machine", "not recorded") for d in parts.values()})
+
+
+def report(results: dict[str, Any]) -> None:
+    print(table(results))
+    print(f"\nmedians over seeds; a seed that does not reach the target counts as never ('-' where that is the "
+          f"median); ✗: below the target. Atari rows count the best {WINDOW}-game training mean, not a "
+          f"{CONFIRM_EPISODES}-episode evaluation.")  # fmt: skip
+    print(verdict(results))
+
+
 def main() -> int:
     parser = OneLineParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--games", nargs="+", metavar="GAME", help="games with a preset (default: every preset)")
     parser.add_argument("--seeds", type=int, default=CLAIM_SEEDS, help="seeds 0 .. N-1 per game (default: 5)")
+    parser.add_argument(
+        "--seed-list",
+        type=int,
+        nargs="+",
+        metavar="S",
+        help="these seeds instead of 0 .. N-1, for a game too long for one sitting (see --merge)",
+    )
+    parser.add_argument(
+        "--merge", nargs="+", metavar="JSON", help="print one table of the runs in these --json files and run nothing"
+    )
     parser.add_argument("--budget", nargs="+", metavar="[GAME=]SECONDS",
                         help="seconds of training per run, for every game or GAME=SECONDS for one "
                              f"(defaults: see above; {DEFAULT_BUDGET:g} for a game not listed)")  # fmt: skip
@@ -312,8 +367,16 @@ def main() -> int:
     parser.add_argument("--json", metavar="OUT", help="write every run's raw results here (rewritten after each)")
     args = parser.parse_args()
 
+    if args.merge:
+        results, machines = merge(args.merge)
+        print(f"{len(args.merge)} files; measured on: {'; '.join(machines)}\n")
+        report(results)
+        return 0
     if args.seeds < 1:
         fail(f"--seeds: must be at least 1, got {args.seeds}")
+    seeds = list(dict.fromkeys(args.seed_list)) if args.seed_list else list(range(args.seeds))
+    if any(seed < 0 for seed in seeds):
+        fail(f"--seed-list: seeds are >= 0, got {seeds}")
     if args.games:
         games, notes = list(dict.fromkeys(resolve(name) for name in args.games)), []
     else:
@@ -334,7 +397,9 @@ def main() -> int:
     results: dict[str, Any] = {}
     settings = {
         "games": list(chosen),
-        "seeds": args.seeds,
+        "seeds": seeds,
+        "trainer": trainer_fingerprint(),
+        "machine": machine(),
         "confirm": f"run.py --eval RUN --best --greedy --episodes {CONFIRM_EPISODES} --seed {CONFIRM_SEED_OFFSET}+seed",
         "atari": f"best {WINDOW}-game training mean (episodes.csv), --target-on train; no confirmation",
         "clock": "seconds of training, evaluation time included",
@@ -345,9 +410,9 @@ def main() -> int:
             with open(args.json, "w") as f:
                 json.dump({"settings": settings, "games": results}, f, indent=2)
 
-    print(f"{args.seeds} seed(s) per game; a seed reaches the target when {CONFIRM_EPISODES} greedy episodes of its "
-          f"best-evaluated policy (seeds {CONFIRM_SEED_OFFSET}+) average >= the target; Atari: when its best "
-          f"{WINDOW}-game training mean does; clock: training seconds, evaluation included")  # fmt: skip
+    print(f"seeds {', '.join(map(str, seeds))} per game; a seed reaches the target when {CONFIRM_EPISODES} greedy "
+          f"episodes of its best-evaluated policy (seeds {CONFIRM_SEED_OFFSET}+) average >= the target; Atari: when "
+          f"its best {WINDOW}-game training mean does; clock: training seconds, evaluation included")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(args.runs_dir) / time.strftime("presets_check-%Y%m%d-%H%M%S") if args.runs_dir else Path(tmp)
         for game, g in chosen.items():
@@ -366,7 +431,7 @@ def main() -> int:
                   f"{'wall s':>7}  {'steps/s':>8}  {'mean':>8}  stop")  # fmt: skip
             res = results[game] = {"target": g.target, "budget": budget, "eval_every": every, "atari": atari,
                                    "measured_by": measured_by, "preset": preset_settings, "runs": []}  # fmt: skip
-            for seed in range(args.seeds):
+            for seed in seeds:
                 folder = base / preset.stem / f"seed{seed}"
                 folder.mkdir(parents=True, exist_ok=False)
                 try:
@@ -380,16 +445,7 @@ def main() -> int:
             dump()
 
     print()
-    print(table(results))
-    print(f"\nmedians over seeds; a seed that does not reach the target counts as never ('-' where that is the "
-          f"median); ✗: below the target. Atari rows count the best {WINDOW}-game training mean, not a "
-          f"{CONFIRM_EPISODES}-episode evaluation.")  # fmt: skip
-    short = [game for game, res in results.items() if res["summary"]["reached"] < CLAIM_REACHED]
-    if args.seeds == CLAIM_SEEDS and results:
-        verdict = "holds" if not short else f"does not hold: {', '.join(short)}"
-        print(f"claim (each game reaches its target on >= {CLAIM_REACHED} of {CLAIM_SEEDS} seeds): {verdict}")
-    else:
-        print(f"(the claim, >= {CLAIM_REACHED} of {CLAIM_SEEDS} seeds per game, is checked with --seeds {CLAIM_SEEDS})")
+    report(results)
     if args.json:
         print(f"raw results: {args.json}")
     return 0
