@@ -276,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--terminal-on-life-loss",
         action=argparse.BooleanOptionalAction,
         help="Atari: a lost life ends the return the loss bootstraps, as the game's end does (training only: the game "
-        f"and its logged score go on) (default: {hp_default('terminal_on_life_loss')})",
+        f"and its logged score go on) (default: {describe_per_kind('terminal_on_life_loss')})",
     )
     train.add_argument(
         "--eval-every",

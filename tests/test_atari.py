@@ -189,7 +189,6 @@ def test_breakout_feed_forward_cnn_run(tmp_path):
     runs = tmp_path / "runs"
     flags = ["--workers", "1", "--envs-per-worker", "2", "--max-episodes", "2", "--conv-activation", "elu"]
     flags += ["--no-cnn-lstm"]  # Breakout's preset trains the CNN + LSTM
-    flags += ["--terminal-on-life-loss"]  # ale-py's vector env reports the lives it needs
     result = run_cli(["--game", "Breakout", *flags, "--runs-dir", runs], cwd=tmp_path, timeout=600)
     assert result.returncode == 0, result.stderr
     (run_dir,) = run_dirs(runs)
@@ -201,7 +200,7 @@ def test_breakout_feed_forward_cnn_run(tmp_path):
     assert config["network"] == "CNNActorCritic" and config["observation_shape"] == [4, 84, 84]
     assert config["config"]["hyperparams"]["conv_activation"] == "elu"
     assert config["config"]["hyperparams"]["layer_norm"] is True  # the default for image networks
-    assert config["config"]["hyperparams"]["terminal_on_life_loss"] is True
+    assert config["config"]["hyperparams"]["terminal_on_life_loss"] is True  # Atari's default; the vector env's lives
     import a3c
 
     model = a3c.load_agent(run_dir).model  # what --eval and --export rebuild

@@ -100,6 +100,7 @@ def readme_flag_rows() -> dict[str, str]:
 def test_readme_flag_table_shows_the_same_defaults():
     rows = readme_flag_rows()
     assert rows["--layer-norm"] == ("on" if ATARI_DEFAULTS.layer_norm else "off")
+    assert rows["--terminal-on-life-loss"] == ("on for Atari" if ATARI_DEFAULTS.terminal_on_life_loss else "off")
     for flag, name in (("--lr", "learning_rate"), ("--t-max", "t_max"), ("--envs-per-worker", "envs_per_worker")):
         values = {show(getattr(d, name)) for d in (CLASSIC_DEFAULTS, CLASSIC_TF_DEFAULTS, ATARI_DEFAULTS)}
         assert all(re.search(rf"(^|\s){re.escape(v)}(\s|,|$)", rows[flag]) for v in values), (flag, rows[flag])
@@ -194,9 +195,13 @@ def test_atari_defaults_come_from_the_atari_kind(built_config):
         True,
         10_000_000,
     )
-    # Pong has no preset: its network is the kind's, LayerNorm on, and it gets one worker more than the cores.
+    # Pong's preset pins the kind's network (LayerNorm on), and it gets one worker more than the cores.
     assert (config.learning_rate, hp.layer_norm, config.workers) == (2.5e-4, True, (os.cpu_count() or 1) + 1)
     assert built_config("--game", "Pong", "--no-layer-norm", "--workers", "2").hyperparams.layer_norm is False
+    # A lost life ends the bootstrapped return on Atari unless told not to; classic games have no lives.
+    assert hp.terminal_on_life_loss is True
+    assert built_config("--game", "Breakout", "--no-terminal-on-life-loss").hyperparams.terminal_on_life_loss is False
+    assert built_config("--game", "Acrobot-v1").hyperparams.terminal_on_life_loss is False
     assert built_config("--game", "Pong", "--workers", "2").workers == 2
 
 

@@ -34,7 +34,8 @@ class Hyperparams:
     # (GameDefaults.clip_rewards); False is what a config saved before the setting existed means (classic games).
     clip_rewards: bool = False
     # Atari: a lost life cuts the return's bootstrap as a game's end does (SB3's EpisodicLifeEnv, DQN's training
-    # signal), for the loss only: the game, its LSTM state and its logged score go on.
+    # signal), for the loss only: the game, its LSTM state and its logged score go on. A new run takes the kind's
+    # value (GameDefaults.terminal_on_life_loss); False is what a config saved before the setting existed means.
     terminal_on_life_loss: bool = False
     # Running mean / variance normalization of observations, and scaling of rewards by the spread of the discounted
     # return (envs.normalize), with statistics shared by all workers.
