@@ -18,7 +18,9 @@ in its own process, both under the same protocol:
   (seed 10000 + s); a seed counts as solved only when that mean reaches the target too.
 Ours: `run.py --game G --seed s --max-seconds BUDGET --eval-every N --eval-episodes K --target-on eval
 --target-reward T` (threaded A3C, run.py's default workers: one per core), then `run.py --eval RUN --best --greedy
---episodes 100`; the time and steps to target are those of the first row of eval.csv whose mean reaches T.
+--episodes 100`; the time and steps to target are those of the evaluation whose confirmation stopped the run (run.py
+plays 100 fresh greedy episodes with an evaluation's weights when it reaches T, and stops only if they hold T), or,
+where none did, of the first row of eval.csv whose mean reaches T. SB3's stop rule has no such confirmation.
 SB3: A2C set up by rl_zoo3's own ExperimentManager from the installed rl_zoo3/hyperparams/a2c.yml (the zoo's
 schedules, `normalize` -> VecNormalize, n_envs, policy_kwargs, use_sde, use_rms_prop, ...; a game without an entry
 gets the closest one, printed), device cpu, 1 torch thread (--torch-threads); an EvalCallback on an evaluation
@@ -249,6 +251,7 @@ def finish(r: dict[str, Any], target: float | None) -> None:
     """Fill in the derived fields of a run's record."""
     hit = first_reach(r["evaluations"], target)
     r["reached"] = hit is not None
+    hit = r.get("solved_at") or hit  # ours: the evaluation whose confirmation stopped the run
     r["seconds_to_target"] = hit["seconds"] if hit else None
     r["steps_to_target"] = int(hit["global_step"]) if hit else None
     scores = r.get("confirm_scores")
@@ -279,6 +282,8 @@ def run_ours_side(game: str, seed: int, g: Game, budget: float, every: int, args
         "config": read_config(run_dir).get("config"),  # the run's settings: workers, envs per worker, lr, ...
         "run_dir": str(run_dir),
     }
+    if run.solved:  # run.py confirms an evaluation at T on 100 fresh episodes before it stops: when that was
+        r["solved_at"] = {"seconds": run.seconds, "global_step": run.steps}
     try:
         r["confirm_wall"], r["confirm_scores"] = eval_ours(
             run_dir, args.confirm_episodes, CONFIRM_SEED_OFFSET + seed, best=best

@@ -31,7 +31,9 @@ best 100-game training mean in episodes.csv is >= T. Evaluations still run every
 
 Clock: seconds of training from the start of training (imports, TensorFlow/XLA start-up, env and model
 construction excluded), evaluation time included (the evaluator is a thread beside the workers); the budget is on
-the same clock. Time and env steps to target: the first row of eval.csv whose mean reaches T (Atari: the first
+the same clock. Time and env steps to target: where run.py stopped as solved, those of the evaluation whose
+confirmation held (run.py confirms an evaluation that reaches T on 100 fresh greedy episodes before it stops; one
+that falls short there does not stop it); otherwise the first row of eval.csv whose mean reaches T (Atari: the first
 training game whose 100-game mean does; a seed confirmed without any evaluation reaching T: the evaluation whose
 weights were confirmed). Medians over seeds count a seed that does not reach the target as never (shown as "-"
 when that is the median). Env steps/s: env steps / seconds of training over the whole run (the final
@@ -231,6 +233,8 @@ def train_and_measure(game: str, seed: int, g: Game, budget: float, every: int, 
     r["mean"] = statistics.fmean(scores) if scores else None
     r["reached"] = r["mean"] is not None and r["mean"] >= g.target
     hit = next((e for e in evaluations if e["mean"] >= g.target), None)
+    if run.solved:  # the stop rule's confirmed evaluation: the summary gives when its weights were taken
+        hit = {"seconds": run.seconds, "global_step": run.steps}
     if hit is None and r["reached"]:  # confirmed, though no evaluation reached T: when its weights were taken
         hit = max(evaluations, key=lambda e: e["mean"]) if best and evaluations else None
         hit = hit or {"seconds": r["seconds"], "global_step": r["steps"]}

@@ -23,8 +23,8 @@ class EpisodeScalars(Protocol):
 class EpisodeTally:
     """Counts every finished episode once: its row in episodes.csv, its TensorBoard point, the mean of the last
     `target_window` returns, the best such mean, the best evaluation mean, and when the target was first reached:
-    by the training window's mean, or with `target_on="eval"` by an evaluation's. Used alike by the training loop
-    and by the drain of episodes that finished while the workers stopped."""
+    by the training window's mean, or with `target_on="eval"` by an evaluation's, once confirmed. Used alike by the
+    training loop and by the drain of episodes that finished while the workers stopped."""
 
     def __init__(self, config: RunConfig, log: EpisodeSink, scalars: EpisodeScalars) -> None:
         self.config, self.log, self.scalars = config, log, scalars
@@ -59,14 +59,24 @@ class EpisodeTally:
         if self.config.target_on == "train" and self._reaches_target(average):
             self.solved_at = (self.episodes, global_step, seconds)
 
-    def add_evaluation(self, mean: float, train_episodes: int, global_step: int, seconds: float) -> bool:
+    def add_evaluation(self, mean: float) -> bool:
         """An evaluation's mean score; True if it is the best so far (its weights are to be kept)."""
         best = self.best_evaluation is None or mean > self.best_evaluation
         if best:
             self.best_evaluation = mean
-        if self.config.target_on == "eval" and self._reaches_target(mean):
-            self.solved_at = (train_episodes, global_step, seconds)
         return best
+
+    def worth_confirming(self, mean: float) -> bool:
+        """Whether an evaluation's mean reaches the target the stop rule compares evaluations with: its weights are
+        then confirmed on fresh episodes (master_agent.evaluator) before the run counts as solved."""
+        return self.config.target_on == "eval" and self._reaches_target(mean)
+
+    def add_confirmation(self, mean: float, train_episodes: int, global_step: int, seconds: float) -> bool:
+        """A confirmation's mean; True if it holds the target: solved by the weights of that step."""
+        if not self.worth_confirming(mean):
+            return False
+        self.solved_at = (train_episodes, global_step, seconds)
+        return True
 
     def _reaches_target(self, mean: float) -> bool:
         target = self.config.target_reward

@@ -159,8 +159,9 @@ class MasterAgent:
             )
             self.evaluator = Evaluator(
                 game, config.cnn_lstm, eval_model, self.obs_shape, config.eval_episodes, config.seed, self.results,
-                self.stop,
+                self.stop, confirm_episodes=config.target_window,
             )  # fmt: skip
+        self.to_confirm: EvalResult | None = None  # an evaluation that reached the target, awaiting confirmation
         # Seeds move on with the step count, so a resumed run does not replay the episodes it already had.
         self.seed_base = config.seed * 10_000 + self.counter.value
         self.backend = make_backend(config, game, self.network, self.optimizer, self.normalizer)
@@ -295,7 +296,7 @@ class MasterAgent:
             ),
             "stops at": (
                 (
-                    f"evaluation mean >= {cfg.target_reward:g}"
+                    f"evaluation mean >= {cfg.target_reward:g}, confirmed over {cfg.target_window} more episodes"
                     if cfg.target_on == "eval"
                     else f"{cfg.target_window}-episode mean >= {cfg.target_reward:g}"
                 )
@@ -356,7 +357,12 @@ class MasterAgent:
                         )  # fmt: skip
                     elif isinstance(item, EvalResult):
                         self._record_evaluation(item, tally, eval_log, tensorboard)
-                    if self.counter.value >= next_eval and self.evaluator.idle:
+                    if self.to_confirm is not None and self.evaluator.idle:
+                        r, self.to_confirm = self.to_confirm, None
+                        self.evaluator.submit(
+                            r.weights, r.normalization, r.global_step, r.seconds, r.train_episodes, confirm=True
+                        )
+                    elif self.counter.value >= next_eval and self.evaluator.idle:
                         with self.optimizer.lock:  # weights from one update, never half of one
                             weights, normalization = self.global_model.get_weights(), self._normalization()
                         self.evaluator.submit(weights, normalization, self.counter.value, seconds, tally.episodes)
@@ -425,13 +431,27 @@ class MasterAgent:
         self, result: EvalResult, tally: EpisodeTally, eval_log: EvalLog, tensorboard: TensorBoardLog
     ) -> None:
         """An evaluation's row in eval.csv and its TensorBoard points; its weights into best/ if they are the best
-        so far; and the stop rule, where it is on the evaluation mean."""
+        so far; and the stop rule, where it is on the evaluation mean: an evaluation that reaches the target is
+        confirmed on `target_window` fresh episodes (master_agent.evaluator), and the run is solved only if the
+        confirmation's mean holds it too. Confirmed weights go to best/ whatever their evaluation ranked."""
+        if result.confirmation:
+            held = tally.add_confirmation(result.mean, result.train_episodes, result.global_step, result.seconds)
+            self.progress.note(
+                f"evaluation at step {result.global_step:,} reached the target; {len(result.scores)} more greedy "
+                f"episodes: mean {result.mean:.1f}, "
+                + ("confirmed" if held else f"below {self.config.target_reward:g}, training goes on")
+            )
+            if held:
+                self._save_best(result)
+            return
         scores = result.scores
         eval_log.write(result.global_step, result.seconds, result.train_episodes, scores)
         tensorboard.evaluation(result.global_step, float(scores.mean()), float(scores.std()))
         self.progress.evaluation(result.mean)
-        if tally.add_evaluation(result.mean, result.train_episodes, result.global_step, result.seconds):
+        if tally.add_evaluation(result.mean):
             self._save_best(result)
+        if tally.worth_confirming(result.mean):
+            self.to_confirm = result
 
     def _save_best(self, result: EvalResult) -> None:
         """best/: the weights (checkpoint.npz, no optimizer state) and model.keras, each written atomically."""
@@ -443,6 +463,7 @@ class MasterAgent:
             "episodes": result.train_episodes,
             "eval_mean": result.mean,
             "eval_scores": [float(x) for x in result.scores],
+            "confirmed": result.confirmation,  # the scores are a confirmation's, on fresh seeds
             "seed": self.config.seed,
             "game": self.game.full_id,  # as config.game says it: `--resume` compares them
             "network": type(self.global_model).__name__,

@@ -98,6 +98,16 @@ class Progress:
         """An evaluation during training finished: its mean joins the line."""
         self.last_evaluation = mean
 
+    def note(self, text: str) -> None:
+        """A line of its own above the progress (an event worth keeping on screen)."""
+        if self._closed:
+            return
+        if self.live_mode:
+            self._console.print(text)
+        else:
+            self.stream.write(text + "\n")
+            self.stream.flush()
+
     def close(self) -> None:
         """End the live line (it stays on screen as drawn last); later updates are ignored."""
         if self._closed:

@@ -106,18 +106,28 @@ for i in range(3):
     assert [tuple(line.split()) for line in served.stdout.splitlines()] == expected
 
 
-def test_target_on_eval_stops_at_the_first_evaluation_that_reaches_it(tmp_path):
+def test_target_on_eval_stops_at_the_first_evaluation_its_confirmation_holds(tmp_path):
     args = ["--game", "CartPole-v1", "--workers", 2, "--target-reward", 60, "--target-on", "eval"]
     args += ["--eval-every", 10_000, "--eval-episodes", 3, "--max-steps", 400_000, "--runs-dir", tmp_path / "runs"]
     result = run_cli(args, tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "stops at       evaluation mean >= 60" in result.stdout
+    assert "stops at       evaluation mean >= 60, confirmed over 100 more episodes" in result.stdout
     (run_dir,) = run_dirs(tmp_path / "runs")
     evals = read_evals(run_dir)
-    assert evals["mean"][-1] >= 60 and np.all(evals["mean"][:-1] < 60)
     summary = result.stdout.strip().splitlines()[-1]
     assert summary.startswith("solved: CartPole-v1")
-    assert f"steps {int(evals['global_step'][-1]):,} |" in summary  # solved where that evaluation's weights were
+    # best/ holds the confirmed weights, with the confirmation's 100 scores, taken at the step the summary gives
+    _, _, best = read_checkpoint(run_dir, "best")
+    assert best["confirmed"] and len(best["eval_scores"]) == 100
+    assert best["eval_mean"] == pytest.approx(np.mean(best["eval_scores"])) and best["eval_mean"] >= 60
+    assert f"steps {best['global_step']:,} |" in summary
+    # every evaluation that reached 60 was confirmed in order, each but the last failing: one note each
+    reached = [int(s) for s, m in zip(evals["global_step"], evals["mean"]) if m >= 60]
+    notes = re.findall(r"evaluation at step ([\d,]+) reached the target; 100 more greedy episodes: mean (\S+), (.*)",
+                       result.stdout)  # fmt: skip
+    assert [int(step.replace(",", "")) for step, _, _ in notes] == reached[: len(notes)]
+    assert notes[-1][2] == "confirmed" and int(notes[-1][0].replace(",", "")) == best["global_step"]
+    assert all(verdict == "below 60, training goes on" and float(mean) < 60 for _, mean, verdict in notes[:-1])
 
 
 def test_old_run_without_evaluations_still_evaluates_and_says_what_best_lacks(evaluated_run, tmp_path):
@@ -184,13 +194,60 @@ def tally(target_on: str) -> EpisodeTally:
     return EpisodeTally(config, Sink(), Sink())
 
 
-def test_stop_rule_uses_the_training_window_or_the_evaluation_as_told():
+def test_stop_rule_uses_the_training_window_or_a_confirmed_evaluation_as_told():
     on_train, on_eval = tally("train"), tally("eval")
     for t in (on_train, on_eval):
         t.add(0, 12.0, 5, 50, 1.0)
         t.add(0, 12.0, 5, 60, 1.0)  # the training window's mean reaches 10
-        assert t.add_evaluation(8.0, 2, 100, 1.5)  # the first evaluation is the best so far
+        assert t.add_evaluation(8.0)  # the first evaluation is the best so far
     assert on_train.solved_at == (2, 60, 1.0) and on_eval.solved_at is None
-    assert not on_eval.add_evaluation(7.0, 3, 200, 2.0)  # worse: not the best, best/ keeps the weights
-    assert on_eval.add_evaluation(11.0, 4, 300, 2.5)
-    assert on_eval.solved_at == (4, 300, 2.5) and on_eval.best_evaluation == 11.0
+    assert not on_train.worth_confirming(11.0)  # the training window decides there
+    assert not on_eval.add_evaluation(7.0)  # worse: not the best, best/ keeps the weights
+    assert not on_eval.worth_confirming(7.0)
+    assert on_eval.add_evaluation(11.0) and on_eval.best_evaluation == 11.0
+    assert on_eval.worth_confirming(11.0) and on_eval.solved_at is None  # reaching it is not enough
+    assert not on_eval.add_confirmation(9.5, 4, 300, 2.5)  # its weights fall short on fresh episodes
+    assert on_eval.solved_at is None
+    assert on_eval.add_confirmation(10.0, 6, 500, 3.5)  # a later evaluation's hold
+    assert on_eval.solved_at == (6, 500, 3.5) and on_eval.stop_reason(600, 4.0) == "solved"
+
+
+def test_a_confirmation_plays_fresh_seeds_in_batches_of_the_evaluation_envs(monkeypatch):
+    """100 episodes on the 30 evaluation environments: batches of 30, 30, 30, 10, on seeds no evaluation plays and
+    no earlier confirmation played; an evaluation plays its own 30 seeds, the same each time."""
+    import queue
+    import threading
+
+    import master_agent.evaluator as evaluator_module
+    from envs import resolve_game
+    from models import Categorical, build_model
+
+    played: list[list[int]] = []
+    real_play_batch = evaluator_module.play_batch
+
+    def recording_play_batch(agent, envs, seeds, stopped):
+        played.append(list(seeds))
+        return real_play_batch(agent, envs, seeds, stopped)
+
+    monkeypatch.setattr(evaluator_module, "play_batch", recording_play_batch)
+    model = build_model("mlp", (4,), Categorical(2))
+    results, stop = queue.Queue(), threading.Event()
+    ev = evaluator_module.Evaluator(
+        resolve_game("CartPole-v1"), False, model, (4,), 30, 3, results, stop, confirm_episodes=100
+    )
+    ev.start()
+    try:
+        for confirm in (False, True, True, False):
+            ev.submit(model.get_weights(), None, 1000, 1.0, 10, confirm=confirm)
+            result = results.get(timeout=60)
+            assert result.confirmation == confirm and len(result.scores) == (100 if confirm else 30)
+            assert np.all(result.scores >= 1)  # CartPole scores 1 a step: real games were played
+            while not ev.idle:
+                pass
+    finally:
+        stop.set()
+        ev.join(timeout=30)
+    assert [len(seeds) for seeds in played] == [30, 30, 30, 30, 10, 30, 30, 30, 10, 30]
+    evaluation, confirmations, again = played[0], sum(played[1:9], []), played[9]
+    assert again == evaluation == ev.seeds
+    assert len(set(confirmations)) == 200 and not set(confirmations) & set(evaluation)
