@@ -293,7 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--target-on",
         choices=TARGET_ON,
         help="what --target-reward is compared with: the mean of the last training episodes, or an evaluation's "
-        "mean, confirmed over as many fresh greedy episodes before the run stops (needs --eval-every) "
+        "mean, confirmed over as many fresh greedy episodes (their mean less its standard error) before the run "
+        "stops (needs --eval-every) "
         f"(default: {run_default('target_on')})",
     )
     train.add_argument("--runs-dir", help=f"where run directories are created (default: {run_default('runs_dir')})")

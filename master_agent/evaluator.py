@@ -11,8 +11,8 @@ two evaluations differ only by the weights.
 That sameness is also why the stop rule does not trust one evaluation: the best of many evaluations on the same
 few start states flatters its weights (LunarLander: a 30-episode evaluation of 200 that held 109 over 100 other
 episodes). An evaluation that reaches the target is *confirmed* first: its weights play `confirm_episodes` more
-greedy episodes (the 100 of the game's "solved" definition) on seeds no evaluation has played, and only their
-mean decides.
+greedy episodes (the 100 of the game's "solved" definition) on seeds no evaluation has played, and only they
+decide (`master_agent.episodes.confirmation_bound`).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ Tags, all against the global step (environment steps, all workers together):
     optim/grad_norm, optim/learning_rate, perf/steps_per_second  an update's statistics
     worker_<i>/loss, worker_<i>/entropy, worker_<i>/grad_norm   the same per worker (spot a diverging one)
     eval/mean_return, eval/std_return                          each evaluation during training (greedy episodes)
+    eval/confirmed_return                                      each confirmation of one that reached the target
 
 Writing is batched: `episode` and `update` only append to a buffer (microseconds; the master calls them for
 every episode and every update), and at most once a second the buffer goes to the event file in one call
@@ -126,6 +127,10 @@ class TensorBoardLog:
     def evaluation(self, global_step: int, mean: float, std: float) -> None:
         """One evaluation during training: the mean and spread of its greedy episodes' scores."""
         self._add(global_step, {"eval/mean_return": mean, "eval/std_return": std})
+
+    def confirmation(self, global_step: int, mean: float) -> None:
+        """The mean of a confirmation's fresh greedy episodes, at the step of the weights it confirmed (or not)."""
+        self._add(global_step, {"eval/confirmed_return": mean})
 
     def flush(self) -> None:
         """Everything logged so far onto disk now."""

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import outputs_of_keras_file, run_cli, run_dirs
 from master_agent.config import RunConfig
-from master_agent.episodes import EpisodeTally
+from master_agent.episodes import EpisodeTally, confirmation_bound
 from rundir import EVAL_COLUMNS, read_checkpoint, read_evals
 from worker import Hyperparams
 
@@ -119,15 +119,19 @@ def test_target_on_eval_stops_at_the_first_evaluation_its_confirmation_holds(tmp
     # best/ holds the confirmed weights, with the confirmation's 100 scores, taken at the step the summary gives
     _, _, best = read_checkpoint(run_dir, "best")
     assert best["confirmed"] and len(best["eval_scores"]) == 100
-    assert best["eval_mean"] == pytest.approx(np.mean(best["eval_scores"])) and best["eval_mean"] >= 60
+    assert best["eval_mean"] == pytest.approx(np.mean(best["eval_scores"]))
+    assert confirmation_bound(best["eval_scores"]) >= 60  # its mean less its standard error
     assert f"steps {best['global_step']:,} |" in summary
     # every evaluation that reached 60 was confirmed in order, each but the last failing: one note each
     reached = [int(s) for s, m in zip(evals["global_step"], evals["mean"]) if m >= 60]
-    notes = re.findall(r"evaluation at step ([\d,]+) reached the target; 100 more greedy episodes: mean (\S+), (.*)",
-                       result.stdout)  # fmt: skip
-    assert [int(step.replace(",", "")) for step, _, _ in notes] == reached[: len(notes)]
-    assert notes[-1][2] == "confirmed" and int(notes[-1][0].replace(",", "")) == best["global_step"]
-    assert all(verdict == "below 60, training goes on" and float(mean) < 60 for _, mean, verdict in notes[:-1])
+    notes = re.findall(r"evaluation at step ([\d,]+) reached the target; 100 more greedy episodes: mean (\S+) \+- "
+                       r"(\S+), (.*)", result.stdout)  # fmt: skip
+    assert [int(step.replace(",", "")) for step, *_ in notes] == reached[: len(notes)]
+    assert notes[-1][3] == "confirmed" and int(notes[-1][0].replace(",", "")) == best["global_step"]
+    assert all(
+        verdict == "not clear of 60, training goes on" and float(mean) - float(error) < 60
+        for _, mean, error, verdict in notes[:-1]
+    )
 
 
 def test_old_run_without_evaluations_still_evaluates_and_says_what_best_lacks(evaluated_run, tmp_path):
@@ -206,9 +210,14 @@ def test_stop_rule_uses_the_training_window_or_a_confirmed_evaluation_as_told():
     assert not on_eval.worth_confirming(7.0)
     assert on_eval.add_evaluation(11.0) and on_eval.best_evaluation == 11.0
     assert on_eval.worth_confirming(11.0) and on_eval.solved_at is None  # reaching it is not enough
-    assert not on_eval.add_confirmation(9.5, 4, 300, 2.5)  # its weights fall short on fresh episodes
+    assert not on_eval.add_confirmation([9.0, 10.0], 4, 300, 2.5)  # its weights fall short on fresh episodes
+    # mean 10.5 but standard deviation 2.12, standard error 1.5: 9.0 at its lower end, not clear of the target
+    assert confirmation_bound([9.0, 12.0]) == pytest.approx(9.0)
+    assert not on_eval.add_confirmation([9.0, 12.0], 5, 400, 3.0)
     assert on_eval.solved_at is None
-    assert on_eval.add_confirmation(10.0, 6, 500, 3.5)  # a later evaluation's hold
+    # mean 10.5, standard deviation 0.577, standard error 0.289: 10.21, clear of 10
+    assert confirmation_bound([10.0, 11.0, 11.0, 10.0]) == pytest.approx(10.5 - (1 / 3) ** 0.5 / 2)
+    assert on_eval.add_confirmation([10.0, 11.0, 11.0, 10.0], 6, 500, 3.5)
     assert on_eval.solved_at == (6, 500, 3.5) and on_eval.stop_reason(600, 4.0) == "solved"
 
 

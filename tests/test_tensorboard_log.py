@@ -56,6 +56,17 @@ def test_episode_and_update_tags_read_back(tmp_path):
         assert step == 200 and got == pytest.approx(value, rel=1e-6), tag
 
 
+def test_evaluation_and_confirmation_tags_read_back(tmp_path):
+    log = TensorBoardLog(tmp_path)
+    log.evaluation(global_step=50_000, mean=210.5, std=40.0)
+    log.confirmation(global_step=50_000, mean=187.25)  # the same weights over 100 fresh episodes
+    log.close()
+    tags = read_back(tmp_path / "tensorboard")
+    assert tags["eval/mean_return"] == [(50_000, 210.5)]
+    assert tags["eval/std_return"] == [(50_000, 40.0)]
+    assert tags["eval/confirmed_return"] == [(50_000, 187.25)]
+
+
 def test_writes_from_several_threads_all_land(tmp_path):
     log = TensorBoardLog(tmp_path)
 
