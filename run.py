@@ -234,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--max-grad-norm",
         type=rule("max_grad_norm"),
-        help=f"clip gradients to this global norm (default: {hp_default('max_grad_norm')})",
+        help=f"clip gradients to this global norm (default: {describe_per_kind('max_grad_norm')})",
     )
     train.add_argument(
         "--normalize-obs",

@@ -96,7 +96,8 @@ def make_config(
         env_impl = "tf" if has_tf_env(spec.game_id) and plain else "gymnasium"
     box_actions = isinstance(spec.action_space, gym.spaces.Box)
     defaults = defaults_for(spec.is_atari, tf_env=env_impl == "tf", box_actions=box_actions)
-    per_kind = ("normalize_obs", "normalize_reward", "entropy_beta", "layer_norm", "terminal_on_life_loss")
+    per_kind = ("normalize_obs", "normalize_reward", "entropy_beta", "max_grad_norm", "layer_norm",
+                "terminal_on_life_loss")  # fmt: skip
     for name in per_kind:  # the kind's default unless given (False: --no-...)
         given[name] = pick(given[name], getattr(defaults, name))
     if given["normalize_obs"] and spec.is_image and "normalize_obs" not in settings_from:

@@ -65,6 +65,7 @@ def test_show_writes_defaults_as_the_help_does():
         "64 for other classic games, 32 for CartPole in TensorFlow, 4 for Atari"
     )
     assert describe_per_kind("entropy_beta") == "0.01 for classic games, 0 for continuous control"
+    assert describe_per_kind("max_grad_norm") == "40 for classic games, 0.5 for continuous control"
     assert describe_per_kind("normalize_obs") == "off for classic games, on for continuous control"
 
 
@@ -76,9 +77,10 @@ def help_text() -> str:
 
 
 def test_help_text_is_built_from_the_defaults(help_text):
-    for name in ("learning_rate", "t_max", "envs_per_worker", "max_steps", "entropy_beta", "normalize_obs"):
+    for name in ("learning_rate", "t_max", "envs_per_worker", "max_steps", "entropy_beta", "max_grad_norm",
+                 "normalize_obs"):  # fmt: skip
         assert describe_per_kind(name) in help_text, name
-    for name in ("gamma", "value_coef", "max_grad_norm", "log_std", "action_bounds"):
+    for name in ("gamma", "value_coef", "log_std", "action_bounds"):
         assert f"(default: {show(field_default(Hyperparams, name))})" in help_text, name
     for name in ("seed", "runs_dir", "checkpoint_every", "backend"):
         assert f"(default: {show(field_default(RunConfig, name))})" in help_text, name
@@ -105,13 +107,11 @@ def test_readme_flag_table_shows_the_same_defaults():
         values = {show(getattr(d, name)) for d in (CLASSIC_DEFAULTS, CLASSIC_TF_DEFAULTS, ATARI_DEFAULTS)}
         assert all(re.search(rf"(^|\s){re.escape(v)}(\s|,|$)", rows[flag]) for v in values), (flag, rows[flag])
     assert show(ATARI_DEFAULTS.max_steps) in rows["--max-steps"]
-    for flag, name in (
-        ("--gamma", "gamma"),
-        ("--value-coef", "value_coef"),
-        ("--max-grad-norm", "max_grad_norm"),
-    ):
+    for flag, name in (("--gamma", "gamma"), ("--value-coef", "value_coef")):
         assert rows[flag] == show(field_default(Hyperparams, name)), flag
-    assert {show(d.entropy_beta) for d in KINDS.values()} == set(re.findall(r"[\d.e-]+", rows["--entropy-beta"]))
+    for flag, name in (("--entropy-beta", "entropy_beta"), ("--max-grad-norm", "max_grad_norm")):
+        values = set(re.findall(r"(?<![\w-])[\d.e-]+(?=[ ,]|$)", rows[flag].split(" (see")[0].split(";")[0]))
+        assert {show(getattr(d, name)) for d in KINDS.values()} == values, (flag, rows[flag])
     for flag, name in (("--log-std", "log_std"), ("--action-bounds", "action_bounds")):
         assert rows[flag] == f"`{field_default(Hyperparams, name)}`", flag
     for flag, name in (("--seed", "seed"), ("--checkpoint-every", "checkpoint_every")):
