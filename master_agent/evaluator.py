@@ -60,12 +60,17 @@ class Evaluator(threading.Thread):
         results: queue.Queue,
         stop: threading.Event,
         confirm_episodes: int = 0,
+        confirm_batch: int | None = None,
     ) -> None:
+        """`confirm_batch`: how many of a confirmation's episodes play side by side (default: `episodes`, on the
+        evaluation's own environments; more are made at the first confirmation that needs them)."""
         super().__init__(name="evaluator", daemon=True)
         self.agent = Agent(model, obs_shape)  # its own model: the global one keeps training meanwhile
         self.envs = [make_env(game, cnn_lstm)[0] for _ in range(episodes)]
         self.seeds = [(seed * episodes + i + EVAL_SEED_OFFSET) % 2**32 for i in range(episodes)]
+        self.make_env = lambda: make_env(game, cnn_lstm)[0]
         self.confirm_episodes = confirm_episodes
+        self.confirm_batch = max(1, min(confirm_batch or episodes, confirm_episodes or 1))
         self._confirm_seeds = itertools.count(CONFIRM_SEED_OFFSET + seed * 10**6)  # new ones every time
         self.results, self.stop = results, stop
         self._jobs: queue.Queue = queue.Queue(maxsize=1)
@@ -97,7 +102,10 @@ class Evaluator(threading.Thread):
                 except queue.Empty:
                     continue
                 self.agent.set_weights(weights, normalization)
-                scores = self._confirm() if confirm else play_batch(self.agent, self.envs, self.seeds, self.stop.is_set)
+                if confirm:
+                    scores = self._confirm()
+                else:  # on its first environments: a confirmation may have made more
+                    scores = play_batch(self.agent, self.envs[: len(self.seeds)], self.seeds, self.stop.is_set)
                 if scores is not None:
                     result = EvalResult(global_step, seconds, train_episodes, scores, weights, normalization, confirm)
                     self.results.put(result)
@@ -107,10 +115,12 @@ class Evaluator(threading.Thread):
                 env.close()
 
     def _confirm(self) -> np.ndarray | None:
-        """`confirm_episodes` greedy episodes on fresh seeds, played in batches on the evaluation's environments."""
+        """`confirm_episodes` greedy episodes on fresh seeds, `confirm_batch` at a time."""
+        while len(self.envs) < self.confirm_batch:
+            self.envs.append(self.make_env())
         scores = []
-        for start in range(0, self.confirm_episodes, len(self.envs)):
-            n = min(len(self.envs), self.confirm_episodes - start)
+        for start in range(0, self.confirm_episodes, self.confirm_batch):
+            n = min(self.confirm_batch, self.confirm_episodes - start)
             seeds = [next(self._confirm_seeds) % 2**32 for _ in range(n)]
             batch = play_batch(self.agent, self.envs[:n], seeds, self.stop.is_set)
             if batch is None:

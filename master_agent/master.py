@@ -160,6 +160,9 @@ class MasterAgent:
             self.evaluator = Evaluator(
                 game, config.cnn_lstm, eval_model, self.obs_shape, config.eval_episodes, config.seed, self.results,
                 self.stop, confirm_episodes=config.target_window,
+                # all at once where an environment is cheap: one forward pass a step for the 100 (InvertedPendulum's
+                # confirmations took ~30 s in batches of 10); image games' emulators are not, so theirs go 10 at a time
+                confirm_batch=config.target_window if len(self.obs_shape) == 1 else None,
             )  # fmt: skip
         self.to_confirm: EvalResult | None = None  # an evaluation that reached the target, awaiting confirmation
         # Seeds move on with the step count, so a resumed run does not replay the episodes it already had.

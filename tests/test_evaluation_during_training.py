@@ -221,9 +221,11 @@ def test_stop_rule_uses_the_training_window_or_a_confirmed_evaluation_as_told():
     assert on_eval.solved_at == (6, 500, 3.5) and on_eval.stop_reason(600, 4.0) == "solved"
 
 
-def test_a_confirmation_plays_fresh_seeds_in_batches_of_the_evaluation_envs(monkeypatch):
-    """100 episodes on the 30 evaluation environments: batches of 30, 30, 30, 10, on seeds no evaluation plays and
-    no earlier confirmation played; an evaluation plays its own 30 seeds, the same each time."""
+@pytest.mark.parametrize("confirm_batch, batches", [(None, [30, 30, 30, 10]), (100, [100])])
+def test_a_confirmation_plays_fresh_seeds_in_batches(monkeypatch, confirm_batch, batches):
+    """100 episodes in batches of the 30 evaluation environments (image games: 30, 30, 30, 10), or all at once
+    (vector games: a batch of 100), on seeds no evaluation plays and no earlier confirmation played; an evaluation
+    plays its own 30 seeds, the same each time, on its own environments."""
     import queue
     import threading
 
@@ -242,7 +244,7 @@ def test_a_confirmation_plays_fresh_seeds_in_batches_of_the_evaluation_envs(monk
     model = build_model("mlp", (4,), Categorical(2))
     results, stop = queue.Queue(), threading.Event()
     ev = evaluator_module.Evaluator(
-        resolve_game("CartPole-v1"), False, model, (4,), 30, 3, results, stop, confirm_episodes=100
+        resolve_game("CartPole-v1"), False, model, (4,), 30, 3, results, stop, 100, confirm_batch
     )
     ev.start()
     try:
@@ -256,7 +258,7 @@ def test_a_confirmation_plays_fresh_seeds_in_batches_of_the_evaluation_envs(monk
     finally:
         stop.set()
         ev.join(timeout=30)
-    assert [len(seeds) for seeds in played] == [30, 30, 30, 30, 10, 30, 30, 30, 10, 30]
-    evaluation, confirmations, again = played[0], sum(played[1:9], []), played[9]
+    assert [len(seeds) for seeds in played] == [30, *batches, *batches, 30]
+    evaluation, confirmations, again = played[0], sum(played[1:-1], []), played[-1]
     assert again == evaluation == ev.seeds
     assert len(set(confirmations)) == 200 and not set(confirmations) & set(evaluation)
