@@ -21,7 +21,7 @@ from envs.normalize import Normalizer
 from master_agent.backends import make_backend
 from master_agent.checkpoint import all_finite, snapshot
 from master_agent.config import RunConfig
-from master_agent.episodes import EpisodeTally, confirmation_bound
+from master_agent.episodes import CONFIRM_STANDARD_ERRORS, EpisodeTally, standard_error
 from master_agent.evaluator import EvalResult, Evaluator
 from master_agent.progress import Progress
 from master_agent.resume import ResumePoint
@@ -436,16 +436,21 @@ class MasterAgent:
         """An evaluation's row in eval.csv and its TensorBoard points; its weights into best/ if they are the best
         so far; and the stop rule, where it is on the evaluation mean: an evaluation that reaches the target is
         confirmed on `target_window` fresh episodes (master_agent.evaluator), and the run is solved only if the
-        confirmation's mean holds it too, less its standard error (`episodes.confirmation_bound`). Confirmed weights
+        confirmation's mean holds it too, less two standard errors (`episodes.confirmation_bound`). Confirmed weights
         go to best/ whatever their evaluation ranked."""
         if result.confirmation:
             held = tally.add_confirmation(result.scores, result.train_episodes, result.global_step, result.seconds)
             tensorboard.confirmation(result.global_step, result.mean)
-            error = result.mean - confirmation_bound(result.scores)
+            error = standard_error(result.scores)
             self.progress.note(
                 f"evaluation at step {result.global_step:,} reached the target; {len(result.scores)} more greedy "
-                f"episodes: mean {result.mean:.1f} +- {error:.1f}, "
-                + ("confirmed" if held else f"not clear of {self.config.target_reward:g}, training goes on")
+                f"episodes: mean {result.mean:.1f} +- {error:.1f} (standard error), "
+                + (
+                    "confirmed"
+                    if held
+                    else f"not clear of {self.config.target_reward:g} by "
+                    f"{CONFIRM_STANDARD_ERRORS:g} standard errors, training goes on"
+                )
             )
             if held:
                 self._save_best(result)
