@@ -326,7 +326,9 @@ class MasterAgent:
         log = EpisodeLog(self.run_dir / EPISODES_FILE, append=resume is not None)
         tally = EpisodeTally(cfg, log, tensorboard)
         if resume is not None:
-            tally.resume_from(resume.episodes, resume.recent_returns, resume.best_average, resume.best_evaluation)
+            tally.resume_from(
+                resume.episodes, resume.recent_returns, resume.best_average, resume.best_evaluation, resume.best_kept
+            )
         eval_log = EvalLog(self.run_dir, append=resume is not None) if self.evaluator else None
         seconds_before = float(resume.state.get("seconds", 0.0)) if resume else 0.0
         reason, failure, interrupt_code = None, None, 130
@@ -436,8 +438,9 @@ class MasterAgent:
         """An evaluation's row in eval.csv and its TensorBoard points; its weights into best/ if they are the best
         so far; and the stop rule, where it is on the evaluation mean: an evaluation that reaches the target is
         confirmed on `target_window` fresh episodes (master_agent.evaluator), and the run is solved only if the
-        confirmation's mean holds it too, less two standard errors (`episodes.confirmation_bound`). Confirmed weights
-        go to best/ whatever their evaluation ranked."""
+        confirmation's mean holds it too, less two standard errors (`episodes.confirmation_bound`). Such an evaluation
+        is ranked for best/ by its confirmation's mean (`EpisodeTally.add_evaluation`), and weights that stop the run
+        go there whatever they ranked."""
         if result.confirmation:
             held = tally.add_confirmation(result.scores, result.train_episodes, result.global_step, result.seconds)
             tensorboard.confirmation(result.global_step, result.mean)
@@ -452,7 +455,7 @@ class MasterAgent:
                     f"{CONFIRM_STANDARD_ERRORS:g} standard errors, training goes on"
                 )
             )
-            if held:
+            if tally.keeps(result.mean) or held:
                 self._save_best(result)
             return
         scores = result.scores

@@ -10,7 +10,16 @@ import numpy as np
 
 from master_agent.config import RunConfig
 from plots import moving_average
-from rundir import CONFIG_FILE, ConfigError, RunFileError, read_checkpoint, read_config, read_episodes, read_evals
+from rundir import (
+    BEST_DIR,
+    CONFIG_FILE,
+    ConfigError,
+    RunFileError,
+    read_checkpoint,
+    read_config,
+    read_episodes,
+    read_evals,
+)
 from worker import Hyperparams
 
 
@@ -28,6 +37,7 @@ class ResumePoint:
     recent_returns: list[float]  # the last `target_window` returns, to continue the moving average
     best_average: float | None
     best_evaluation: float | None  # the best mean in eval.csv (None: never evaluated)
+    best_kept: float | None  # the score of the weights in best/ (None: none kept, or not readable)
 
 
 def config_from_dict(data: dict[str, Any]) -> RunConfig:
@@ -68,5 +78,16 @@ def load_resume_point(run_dir: str | Path) -> tuple[RunConfig, dict[str, Any], R
         recent_returns=[float(r) for r in returns[-window:]],
         best_average=best,
         best_evaluation=float(evaluations["mean"].max()) if len(evaluations["mean"]) else None,
+        best_kept=kept_score(run_dir),
     )
     return config, saved, point
+
+
+def kept_score(run_dir: Path) -> float | None:
+    """The score best/ was kept with, so that a resumed run replaces it only with better weights; None where best/ is
+    missing or unreadable (the next evaluation then takes its place: evaluating and `--eval --best` report damage)."""
+    try:
+        score = read_checkpoint(run_dir, BEST_DIR).state.get("eval_mean")
+    except RunFileError:
+        return None
+    return float(score) if isinstance(score, (int, float)) else None

@@ -208,7 +208,8 @@ def test_stop_rule_uses_the_training_window_or_a_confirmed_evaluation_as_told():
     assert not on_train.worth_confirming(11.0)  # the training window decides there
     assert not on_eval.add_evaluation(7.0)  # worse: not the best, best/ keeps the weights
     assert not on_eval.worth_confirming(7.0)
-    assert on_eval.add_evaluation(11.0) and on_eval.best_evaluation == 11.0
+    # 11 reaches the target: best/ waits for its confirmation, whose mean ranks it
+    assert not on_eval.add_evaluation(11.0) and on_eval.best_evaluation == 11.0
     assert on_eval.worth_confirming(11.0) and on_eval.solved_at is None  # reaching it is not enough
     assert not on_eval.add_confirmation([9.0, 10.0], 4, 300, 2.5)  # its weights fall short on fresh episodes
     # mean 10.5 but standard deviation 2.12, standard error 1.5: 7.5 two of them lower, not clear of the target
@@ -265,3 +266,30 @@ def test_a_confirmation_plays_fresh_seeds_in_batches(monkeypatch, confirm_batch,
     evaluation, confirmations, again = played[0], sum(played[1:-1], []), played[-1]
     assert again == evaluation == ev.seeds
     assert len(set(confirmations)) == 200 and not set(confirmations) & set(evaluation)
+
+
+def test_best_ranks_an_evaluation_that_reached_the_target_by_its_confirmation():
+    """best/ keeps the weights with the best score, where an evaluation that reached the target (10) is scored by its
+    confirmation's mean on fresh episodes, not by its own mean on the start states every evaluation replays."""
+    t = tally("eval")
+    assert t.add_evaluation(5.0) and t.best_kept == 5.0
+    assert not t.add_evaluation(12.0)  # reached 10: waits for its confirmation
+    assert t.best_kept == 5.0 and t.best_evaluation == 12.0
+    assert not t.add_confirmation([7.0, 9.0], 3, 200, 2.0)  # mean 8: not solved...
+    assert t.keeps(8.0) and t.best_kept == 8.0  # ...but its weights beat the 5 in best/
+    assert not t.add_evaluation(7.5)  # below 8
+    assert t.add_evaluation(9.0) and t.best_kept == 9.0
+    assert not t.keeps(8.5)  # a later confirmation of 8.5 leaves the 9 in best/
+    on_train = tally("train")  # no confirmations there: every evaluation competes with its own mean
+    assert on_train.add_evaluation(5.0) and on_train.add_evaluation(12.0) and on_train.best_kept == 12.0
+
+
+def test_a_resumed_run_ranks_best_against_the_score_best_was_kept_with(tmp_path):
+    from master_agent.resume import kept_score
+    from rundir import BEST_DIR, save_checkpoint
+
+    assert kept_score(tmp_path) is None  # no best/: the next evaluation takes its place
+    save_checkpoint(tmp_path, [np.zeros(2, np.float32)], [], {"eval_mean": 201.7}, folder=BEST_DIR)
+    assert kept_score(tmp_path) == 201.7
+    (tmp_path / BEST_DIR / "checkpoint.npz").write_bytes(b"not a zip")
+    assert kept_score(tmp_path) is None
