@@ -293,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--target-on",
         choices=TARGET_ON,
         help="what --target-reward is compared with: the mean of the last training episodes, or an evaluation's "
-        "mean, confirmed over as many fresh greedy episodes (their mean less two standard errors) before the run "
+        "mean, confirmed over as many fresh greedy episodes (their mean less three standard errors) before the run "
         "stops (needs --eval-every) "
         f"(default: {run_default('target_on')})",
     )

@@ -19,7 +19,7 @@ in its own process, both under the same protocol:
 Ours: `run.py --game G --seed s --max-seconds BUDGET --eval-every N --eval-episodes K --target-on eval
 --target-reward T` (threaded A3C, run.py's default workers: one per core), then `run.py --eval RUN --best --greedy
 --episodes 100`; the time and steps to target are those of the evaluation whose confirmation stopped the run (run.py
-plays 100 fresh greedy episodes with an evaluation's weights when it reaches T, and stops only if their mean less two
+plays 100 fresh greedy episodes with an evaluation's weights when it reaches T, and stops only if their mean less three
 standard errors holds T), or, where none did, of the first row of eval.csv whose mean reaches T. SB3's stop rule has
 no such confirmation.
 SB3: A2C set up by rl_zoo3's own ExperimentManager from the installed rl_zoo3/hyperparams/a2c.yml (the zoo's

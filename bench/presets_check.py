@@ -33,7 +33,7 @@ best 100-game training mean in episodes.csv is >= T. Evaluations still run every
 Clock: seconds of training from the start of training (imports, TensorFlow/XLA start-up, env and model
 construction excluded), evaluation time included (the evaluator is a thread beside the workers); the budget is on
 the same clock. Time and env steps to target: where run.py stopped as solved, those of the evaluation whose
-confirmation held (run.py confirms an evaluation that reaches T on 100 fresh greedy episodes, their mean less two
+confirmation held (run.py confirms an evaluation that reaches T on 100 fresh greedy episodes, their mean less three
 standard errors, before it stops; one that falls short there does not stop it); otherwise the first row of eval.csv
 whose mean reaches T (Atari: the first training game whose 100-game mean does; a seed confirmed without any
 evaluation reaching T: the evaluation whose weights were confirmed). Medians over seeds count a seed that does

@@ -438,7 +438,7 @@ class MasterAgent:
         """An evaluation's row in eval.csv and its TensorBoard points; its weights into best/ if they are the best
         so far; and the stop rule, where it is on the evaluation mean: an evaluation that reaches the target is
         confirmed on `target_window` fresh episodes (master_agent.evaluator), and the run is solved only if the
-        confirmation's mean holds it too, less two standard errors (`episodes.confirmation_bound`). Such an evaluation
+        confirmation's mean holds it too, less three standard errors (`episodes.confirmation_bound`). Such an evaluation
         is ranked for best/ by its confirmation's mean (`EpisodeTally.add_evaluation`), and weights that stop the run
         go there whatever they ranked."""
         if result.confirmation:
