@@ -12,21 +12,26 @@ the evaluation mean after its budget (1800 s, 50k, 10).
 
 Per game, per seed s = 0 .. SEEDS-1, ours then SB3 (so that a drifting machine load hits both alike), each run
 in its own process, both under the same protocol:
-- every --eval-every env steps, a greedy evaluation of --eval-episodes episodes; training stops at the first
-  evaluation whose mean reaches the target, or at the budget;
+- every --eval-every env steps, a greedy evaluation of --eval-episodes episodes; an evaluation whose mean reaches
+  the target is confirmed: its weights play 100 fresh greedy episodes, and training stops only when their mean less
+  three standard errors holds the target (run.py's stop rule; for SB3, a callback of this script does the same);
+  otherwise at the budget;
 - the best-evaluated policy is then played for --confirm-episodes (100) greedy episodes in a process of its own
   (seed 10000 + s); a seed counts as solved only when that mean reaches the target too.
 Ours: `run.py --game G --seed s --max-seconds BUDGET --eval-every N --eval-episodes K --target-on eval
 --target-reward T` (threaded A3C, run.py's default workers: one per core), then `run.py --eval RUN --best --greedy
 --episodes 100`; the time and steps to target are those of the evaluation whose confirmation stopped the run (run.py
 plays 100 fresh greedy episodes with an evaluation's weights when it reaches T, and stops only if their mean less three
-standard errors holds T), or, where none did, of the first row of eval.csv whose mean reaches T. SB3's stop rule has
-no such confirmation.
+standard errors holds T), or, where none did, of the first row of eval.csv whose mean reaches T. SB3 likewise:
+ConfirmThenStop plays the evaluated weights for 100 fresh episodes of the evaluation env and stops training when
+they hold T, saving those weights (and their VecNormalize statistics) as the best model; before it, SB3 stopped at
+its first evaluation at T, held or not, and a seed whose 100 episodes then fell short counted as unsolved with the
+rest of its budget unused.
 SB3: A2C set up by rl_zoo3's own ExperimentManager from the installed rl_zoo3/hyperparams/a2c.yml (the zoo's
 schedules, `normalize` -> VecNormalize, n_envs, policy_kwargs, use_sde, use_rms_prop, ...; a game without an entry
 gets the closest one, printed), device cpu, 1 torch thread (--torch-threads); an EvalCallback on an evaluation
 env made the zoo's way (VecNormalize statistics synced from training and frozen; reward not normalized),
-deterministic actions, StopTrainingOnRewardThreshold, the best model and its VecNormalize statistics saved as the
+deterministic actions, ConfirmThenStop (above), the best model and its VecNormalize statistics saved as the
 zoo saves them; the 100-episode confirmation loads them as the zoo's enjoy.py does (create_test_env).
 model.learn gets the zoo's n_timesteps (times --sb3-timesteps-scale), over which its linear schedules decay, so
 SB3 also stops there, often well before the budget.
@@ -60,6 +65,8 @@ from typing import Any
 
 from _common import check_mergeable, eval_ours, machine, run_ours_in, run_worker, torch_threads, trainer_fingerprint
 
+from master_agent.config import RunConfig, field_default
+
 
 @dataclass(frozen=True)
 class Game:
@@ -82,6 +89,11 @@ GAMES = {
 }
 QUICK_BUDGET = 60.0
 QUICK_CONFIRM = 10
+TRAINING_CONFIRM_EPISODES = field_default(RunConfig, "target_window")  # run.py's confirmation, SB3's stop rule's too
+# How SB3 stops at the target (a --json file records it; --merge refuses to pool files that differ): the files made
+# before this script gave SB3 run.py's confirmation record none.
+SB3_STOP_RULE = "confirmed"
+SB3_STOP_RULE_BEFORE = "first evaluation at the target"
 CONFIRM_SEED_OFFSET = 10_000  # the confirmation plays other games than training and its evaluations
 NO_TARGET = "1e9"  # ours without a target: never reached
 MUJOCO_FALLBACK = "HalfCheetah-v4"  # the zoo's MuJoCo entry (`&mujoco-defaults`) that its other -v4 games share
@@ -121,14 +133,43 @@ def zoo_entry(game: str) -> tuple[str, dict[str, Any]]:
 
 def sb3_train(
     game: str, seed: int, folder: str, budget: float, eval_every: int, eval_episodes: int, target: float | None,
-    scale: float, threads: int | None,
+    scale: float, threads: int | None, confirm: int = TRAINING_CONFIRM_EPISODES,
 ) -> dict[str, Any]:  # fmt: skip
     """One SB3 A2C run set up by rl_zoo3's ExperimentManager; returns what the parent reports."""
     n_threads = torch_threads(threads or None)
     with contextlib.redirect_stdout(sys.stderr):  # the zoo prints its settings; stdout carries the result
         from rl_zoo3.callbacks import SaveVecNormalizeCallback
         from rl_zoo3.exp_manager import ExperimentManager
-        from stable_baselines3.common.callbacks import EvalCallback, StopTrainingOnRewardThreshold
+        from stable_baselines3.common.callbacks import BaseCallback, EvalCallback
+        from stable_baselines3.common.evaluation import evaluate_policy
+
+        from master_agent.episodes import confirmation_bound
+
+        class ConfirmThenStop(BaseCallback):
+            """run.py's stop rule, after each evaluation: one at the target stops training only when its weights hold
+            the target over `confirm` fresh greedy episodes, their mean less three standard errors. Those weights
+            become the best model, so the benchmark's final 100 episodes play what stopped the run, as ours do."""
+
+            def __init__(self) -> None:
+                super().__init__()
+                self.confirmations: list[dict[str, float]] = []
+
+            def _on_step(self) -> bool:
+                evaluation = self.parent
+                if target is None or evaluation.last_mean_reward < target:
+                    return True
+                scores, _ = evaluate_policy(self.model, evaluation.eval_env, n_eval_episodes=confirm,
+                                            deterministic=evaluation.deterministic,
+                                            return_episode_rewards=True)  # fmt: skip
+                bound = confirmation_bound(scores)
+                self.confirmations.append({"global_step": self.num_timesteps, "mean": float(statistics.fmean(scores)),
+                                           "bound": float(bound)})  # fmt: skip
+                if bound < target:
+                    return True
+                self.model.save(str(Path(manager.save_path) / "best_model"))
+                if self.model.get_vec_normalize_env() is not None:
+                    self.model.get_vec_normalize_env().save(str(Path(manager.params_path) / "vecnormalize.pkl"))
+                return False
 
         class TimedEval(EvalCallback):
             """EvalCallback that keeps the clock: stops at the budget and notes each evaluation's time."""
@@ -179,11 +220,12 @@ def sb3_train(
             device="cpu",
         )
         model, _ = manager.setup_experiment()
-        # What the zoo's create_callbacks builds, plus the stop on the target and the clock.
+        # What the zoo's create_callbacks builds, plus the confirmed stop on the target and the clock.
+        stop_rule = ConfirmThenStop()
         evaluation = TimedEval(
             manager.create_envs(manager.n_eval_envs, eval_env=True),
             callback_on_new_best=SaveVecNormalizeCallback(save_freq=1, save_path=manager.params_path),
-            callback_after_eval=StopTrainingOnRewardThreshold(target) if target is not None else None,
+            callback_after_eval=stop_rule,
             best_model_save_path=manager.save_path,
             n_eval_episodes=eval_episodes,
             log_path=manager.save_path,
@@ -196,9 +238,12 @@ def sb3_train(
         seconds = end - evaluation.start
         if not evaluation.rows:  # no evaluation finished: the confirmation plays the final policy
             manager.save_trained_model(model)
-    reached = target is not None and any(r["mean"] >= target for r in evaluation.rows)
+    held = [c for c in stop_rule.confirmations if c["bound"] >= target]
+    solved_at = next((r for r in evaluation.rows if held and r["global_step"] == held[0]["global_step"]), None)
     return {
-        "stop": "solved" if reached else "max seconds" if evaluation.out_of_time else "n_timesteps",
+        "stop": "solved" if held else "max seconds" if evaluation.out_of_time else "n_timesteps",
+        "confirmations": stop_rule.confirmations,
+        **({"solved_at": {"seconds": solved_at["seconds"], "global_step": solved_at["global_step"]}} if held else {}),
         "steps": int(model.num_timesteps),
         "seconds": seconds,
         "eval_seconds": evaluation.eval_seconds,
@@ -396,6 +441,10 @@ def merge(paths: list[str]) -> tuple[dict[str, Any], int]:
         with open(path) as f:
             parts[path] = json.load(f)
     check_mergeable(parts)
+    rules = {path: data["settings"].get("sb3_stop_rule", SB3_STOP_RULE_BEFORE) for path, data in parts.items()}
+    if len(set(rules.values())) != 1:
+        listed = ", ".join(f"{path}: {rule}" for path, rule in rules.items())
+        raise SystemExit(f"error: the files stopped SB3 by different rules ({listed})")
     results: dict[str, Any] = {}
     confirm: set[int] = set()
     for data in parts.values():
@@ -482,7 +531,8 @@ def main() -> int:
                                                "sb3_timesteps_scale", "torch_threads")}  # fmt: skip
     settings.update(trainer=trainer_fingerprint(), machine=machine(),
                     clock="seconds of training, evaluation time included (both sides)",
-                    confirm_seed=f"{CONFIRM_SEED_OFFSET} + seed", zoo_config=str(zoo_config()))  # fmt: skip
+                    confirm_seed=f"{CONFIRM_SEED_OFFSET} + seed", zoo_config=str(zoo_config()),
+                    sb3_stop_rule=SB3_STOP_RULE)  # fmt: skip
 
     def dump() -> None:
         if args.json:
