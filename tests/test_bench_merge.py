@@ -77,3 +77,39 @@ def test_files_of_another_trainer_or_a_repeated_seed_are_refused(tmp_path, secon
     assert out.returncode != 0
     assert out.stderr.strip().startswith("error:") and message in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+
+
+CONTROL_VS_SB3 = REPO_ROOT / "bench" / "control_vs_sb3.py"
+
+
+def sitting(path: Path, seeds: list[int], sb3_stop_rule: str | None) -> str:
+    """A control_vs_sb3 --json file: ours solves every seed at 60 + seed s, SB3 none."""
+
+    def run(seed: int, solved: bool) -> dict:
+        return {"seed": seed, "solved": solved, "reached": solved, "seconds_to_target": 60.0 + seed if solved else None,
+                "steps_to_target": 1000 if solved else None, "wall": 70.0, "rate": 1000.0,
+                "confirm_mean": 210.0 if solved else 150.0}  # fmt: skip
+
+    runs = {"ours": [run(s, True) for s in seeds], "sb3": [run(s, False) for s in seeds]}
+    settings = {"trainer": "abc", "confirm_episodes": 100}
+    if sb3_stop_rule is not None:  # files made before the rule was recorded have none
+        settings["sb3_stop_rule"] = sb3_stop_rule
+    game = {"target": 200.0, "zoo_entry": "Game-v0", "runs": runs}
+    path.write_text(json.dumps({"settings": settings, "games": {"Game-v0": game}}))
+    return str(path)
+
+
+def test_control_vs_sb3_pools_sittings_only_when_sb3_stopped_by_the_same_rule(tmp_path):
+    def merge_sb3(*files: str) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, str(CONTROL_VS_SB3), "--merge", *files]
+        return subprocess.run(cmd, capture_output=True, text=True)
+
+    same = merge_sb3(sitting(tmp_path / "a.json", [0, 1], "confirmed"), sitting(tmp_path / "b.json", [2], "confirmed"))
+    assert same.returncode == 0, same.stderr
+    row = next(line for line in same.stdout.splitlines() if line.startswith("| Game-v0"))
+    assert "| 3/3 | 0/3 |" in row and "| 61 | - |" in row  # ours' median of 60, 61, 62 s; SB3 never
+
+    mixed = merge_sb3(sitting(tmp_path / "c.json", [0, 1], None), sitting(tmp_path / "d.json", [2], "confirmed"))
+    assert mixed.returncode != 0
+    assert mixed.stderr.strip().startswith("error: the files stopped SB3 by different rules")
+    assert len(mixed.stderr.strip().splitlines()) == 1 and "Traceback" not in mixed.stderr
