@@ -133,7 +133,7 @@ def zoo_entry(game: str) -> tuple[str, dict[str, Any]]:
 
 def sb3_train(
     game: str, seed: int, folder: str, budget: float, eval_every: int, eval_episodes: int, target: float | None,
-    scale: float, threads: int | None, confirm: int = TRAINING_CONFIRM_EPISODES,
+    scale: float, threads: int | None,
 ) -> dict[str, Any]:  # fmt: skip
     """One SB3 A2C run set up by rl_zoo3's ExperimentManager; returns what the parent reports."""
     n_threads = torch_threads(threads or None)
@@ -147,8 +147,9 @@ def sb3_train(
 
         class ConfirmThenStop(BaseCallback):
             """run.py's stop rule, after each evaluation: one at the target stops training only when its weights hold
-            the target over `confirm` fresh greedy episodes, their mean less three standard errors. Those weights
-            become the best model, so the benchmark's final 100 episodes play what stopped the run, as ours do."""
+            the target over TRAINING_CONFIRM_EPISODES fresh greedy episodes, their mean less three standard errors.
+            Those weights become the best model, so the benchmark's final 100 episodes play what stopped the run, as
+            ours do."""
 
             def __init__(self) -> None:
                 super().__init__()
@@ -158,7 +159,7 @@ def sb3_train(
                 evaluation = self.parent
                 if target is None or evaluation.last_mean_reward < target:
                     return True
-                scores, _ = evaluate_policy(self.model, evaluation.eval_env, n_eval_episodes=confirm,
+                scores, _ = evaluate_policy(self.model, evaluation.eval_env, n_eval_episodes=TRAINING_CONFIRM_EPISODES,
                                             deterministic=evaluation.deterministic,
                                             return_episode_rewards=True)  # fmt: skip
                 bound = confirmation_bound(scores)
@@ -238,12 +239,12 @@ def sb3_train(
         seconds = end - evaluation.start
         if not evaluation.rows:  # no evaluation finished: the confirmation plays the final policy
             manager.save_trained_model(model)
-    held = [c for c in stop_rule.confirmations if c["bound"] >= target]
-    solved_at = next((r for r in evaluation.rows if held and r["global_step"] == held[0]["global_step"]), None)
+    # A confirmation that held stopped training at once, so its evaluation is the last row.
+    held = bool(stop_rule.confirmations) and stop_rule.confirmations[-1]["bound"] >= target
     return {
         "stop": "solved" if held else "max seconds" if evaluation.out_of_time else "n_timesteps",
         "confirmations": stop_rule.confirmations,
-        **({"solved_at": {"seconds": solved_at["seconds"], "global_step": solved_at["global_step"]}} if held else {}),
+        **({"solved_at": {k: evaluation.rows[-1][k] for k in ("seconds", "global_step")}} if held else {}),
         "steps": int(model.num_timesteps),
         "seconds": seconds,
         "eval_seconds": evaluation.eval_seconds,
